@@ -1,0 +1,5 @@
+"""`python -m papertriage`."""
+
+from papertriage.cli import run
+
+run()

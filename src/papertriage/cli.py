@@ -1,0 +1,280 @@
+"""The command line: options in, call the core, render, map errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Callable, List, Optional, TypeVar
+
+import typer
+
+from papertriage import __version__
+from papertriage.errors import PapertriageError
+
+app = typer.Typer(
+    name="papertriage",
+    help="Rank saved paper listings against your keyword profiles, with fuzzy whole-word matching.",
+    add_completion=True,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+T = TypeVar("T")
+
+
+class RankFormat(str, Enum):
+    table = "table"
+    md = "md"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class ParseFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    json = "json"
+
+
+def warn(message: str) -> None:
+    from papertriage.exports import printable
+
+    sys.stderr.write(f"warning: {printable(message)}\n")
+
+
+def fail(message: str) -> None:
+    from papertriage.exports import printable
+
+    sys.stderr.write(f"Error: {printable(message)}\n")
+    raise typer.Exit(1)
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run a command body; our errors become one line on stderr and exit 1 (traceback only with -v)."""
+    try:
+        return action()
+    except PapertriageError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise typer.Exit(130) from None
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
+    raise AssertionError("unreachable")
+
+
+def use_color(output: Optional[str]) -> bool:
+    if output and output != "-":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"papertriage {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Rank saved paper listings against your keyword profiles."""
+
+
+ListingArg = typer.Argument(..., help="Listing files or directories ('-' for stdin).", show_default=False)
+FromOpt = typer.Option(None, "--from", help="Force the input format (see `papertriage formats`).")
+OutputOpt = typer.Option(None, "-o", "--output", help="Write to FILE (atomically) instead of stdout.")
+KeepDupOpt = typer.Option(False, "--keep-duplicates", help="Do not merge records of the same paper.")
+
+
+def load_profiles(config: Optional[str], profile_names: List[str], keywords: List[str], threshold: Optional[float]):  # type: ignore[no-untyped-def]
+    from papertriage.config import adhoc_profile, find_config, load_config, select_profiles
+    from papertriage.errors import ConfigError
+
+    if keywords:
+        if threshold is not None and not 0 <= threshold <= 100:
+            raise ConfigError(f"--threshold must be between 0 and 100, got {threshold:g}")
+        adhoc = adhoc_profile(keywords, threshold if threshold is not None else 88.0)
+        if not config and not profile_names:
+            return [adhoc]
+    path = find_config(config)
+    if path is None:
+        raise ConfigError(
+            "no config found (-c, $PAPERTRIAGE_CONFIG, ./papertriage.yaml or the user config dir); "
+            "create one with `papertriage init`, or rank with ad-hoc terms: -k TERM")
+    profiles = select_profiles(load_config(path), profile_names, str(path))
+    if threshold is not None:
+        from dataclasses import replace
+
+        if not 0 <= threshold <= 100:
+            raise ConfigError(f"--threshold must be between 0 and 100, got {threshold:g}")
+        profiles = [replace(p, threshold=threshold) for p in profiles]
+    if keywords:
+        profiles.append(adhoc)
+    return profiles
+
+
+def summary(stats: dict[str, int], inputs: int) -> None:
+    parts = [f"read {stats.get('unique', 0)} papers from {inputs} listing{'s' if inputs != 1 else ''}"]
+    if stats.get("merged"):
+        parts.append(f"{stats['merged']} duplicate records merged")
+    if stats.get("skipped"):
+        parts.append(f"{stats['skipped']} entries could not be read (see warnings above)")
+    sys.stderr.write("; ".join(parts) + "\n")
+
+
+@app.command("rank")
+def rank_cmd(
+    listings: List[str] = ListingArg,
+    fmt: RankFormat = typer.Option(RankFormat.table, "--format", "-f", help="Output format."),
+    output: Optional[str] = OutputOpt,
+    config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
+    profile: List[str] = typer.Option([], "-p", "--profile", help="Use only this profile (repeatable)."),
+    keyword: List[str] = typer.Option([], "-k", "--keyword", help="Ad-hoc term, no config needed (repeatable)."),
+    top: int = typer.Option(20, "--top", "-n", min=0, help="Show the best N papers (0 = all)."),
+    min_score: float = typer.Option(0.000001, "--min-score", min=0, help="Hide papers below this score (0 = show every paper)."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Override the fuzzy similarity threshold (0-100)."),
+    source_format: Optional[str] = FromOpt,
+    keep_duplicates: bool = KeepDupOpt,
+    abstracts: bool = typer.Option(False, "--abstracts", help="Show an abstract excerpt under each title."),
+) -> None:
+    """Rank the papers of LISTINGS against your profiles and show what to read first."""
+
+    def run() -> None:
+        from papertriage.exports import ExportOptions, writer
+        from papertriage.output import check_not_input, open_output
+        from papertriage.triage import rank_listings
+
+        profiles = load_profiles(config, profile, keyword, threshold)
+        check_not_input(output, listings)
+        result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
+                               dedupe=not keep_duplicates, warn=warn)
+        summary(result.stats, len(listings))
+        options = ExportOptions(
+            color=use_color(output), abstracts=abstracts, sources=listings,
+            profiles=[p.name for p in profiles], total=result.total,
+        )
+        with open_output(output) as out:
+            writer(fmt.value)(result.results, out, options)
+
+    guarded(run)
+
+
+@app.command("parse")
+def parse_cmd(
+    listings: List[str] = ListingArg,
+    fmt: ParseFormat = typer.Option(ParseFormat.jsonl, "--format", "-f", help="Output format."),
+    output: Optional[str] = OutputOpt,
+    source_format: Optional[str] = FromOpt,
+    keep_duplicates: bool = KeepDupOpt,
+) -> None:
+    """Read LISTINGS into paper records (the record of product.md, one per paper)."""
+
+    def run() -> None:
+        import json
+
+        from papertriage.exports.csv_export import paper_row, write_rows
+        from papertriage.output import check_not_input, open_output
+        from papertriage.triage import parse_listings
+
+        check_not_input(output, listings)
+        stats: dict[str, int] = {}
+        papers = parse_listings(listings, fmt=source_format, dedupe=not keep_duplicates, warn=warn, stats=stats)
+        with open_output(output) as out:
+            if fmt is ParseFormat.jsonl:
+                for paper in papers:
+                    out.write(json.dumps(paper.to_dict(), ensure_ascii=False) + "\n")
+            elif fmt is ParseFormat.json:
+                json.dump([p.to_dict() for p in papers], out, ensure_ascii=False, indent=2)
+                out.write("\n")
+            else:
+                columns = ["id", "title", "abstract", "authors", "n_authors", "organization", "published",
+                           "upvotes", "url", "categories", "source"]
+                write_rows([paper_row(p) for p in papers], columns, out)
+        summary(stats, len(listings))
+
+    guarded(run)
+
+
+@app.command("explain")
+def explain_cmd(
+    listing: List[str] = typer.Argument(..., help="Listing file(s), then the title text to look for.", show_default=False),
+    config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
+    profile: List[str] = typer.Option([], "-p", "--profile", help="Explain only this profile (repeatable)."),
+    keyword: List[str] = typer.Option([], "-k", "--keyword", help="Ad-hoc term (repeatable)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    source_format: Optional[str] = FromOpt,
+) -> None:
+    """Show why the paper whose title best matches TEXT scored what it did: every match and the total."""
+
+    def run() -> None:
+        from papertriage.errors import InputError
+        from papertriage.explain import explain, render_json, render_table
+        from papertriage.triage import find_paper
+
+        if len(listing) < 2:
+            raise InputError("explain needs a listing and the title text to look for: papertriage explain LISTING TEXT")
+        if fmt not in ("table", "json"):
+            raise InputError(f"--format must be table or json, got {fmt!r}")
+        *inputs, text = listing
+        profiles = load_profiles(config, profile, keyword, None)
+        paper = find_paper(inputs, text, fmt=source_format, warn=warn)
+        if paper is None:
+            raise InputError(f"no paper in {', '.join(inputs)}")
+        report = explain(paper, profiles)
+        if fmt == "json":
+            render_json(report, sys.stdout)
+        else:
+            render_table(report, sys.stdout, use_color(None))
+
+    guarded(run)
+
+
+@app.command("formats")
+def formats_cmd() -> None:
+    """List the input formats (and how each is detected) and the output formats."""
+    from papertriage.exports import formats
+    from papertriage.sources import SOURCES
+
+    typer.echo("Input formats (detected from the content; force one with --from NAME):")
+    for s in SOURCES:
+        typer.echo(f"  {s.name:<16} {s.description}")
+        typer.echo(f"  {'':<16} detected by: {s.detection}")
+    typer.echo("  Any of them may be gzip-compressed; '-' reads stdin; a directory reads every file in it.")
+    typer.echo("")
+    typer.echo("Output formats (rank --format NAME):")
+    for name, desc in formats().items():
+        typer.echo(f"  {name:<16} {desc}")
+
+
+@app.command("init")
+def init_cmd(
+    path: str = typer.Argument("papertriage.yaml", help="Where to write the starter config."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a commented starter config with example profiles."""
+
+    def run() -> None:
+        from papertriage.errors import OutputError
+        from papertriage.output import open_output
+        from papertriage.starter import STARTER_CONFIG
+
+        target = Path(path)
+        if target.exists() and not force:
+            raise OutputError(f"{path}: already exists; pass --force to overwrite it")
+        with open_output(path) as out:
+            out.write(STARTER_CONFIG)
+        sys.stderr.write(f"wrote {path}; edit its profiles, then: papertriage rank LISTING -c {path}\n")
+
+    guarded(run)
+
+
+def run() -> None:
+    app()

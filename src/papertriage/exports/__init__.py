@@ -1,0 +1,69 @@
+"""Output formats: a small registry of writers that turn ranked papers into text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, TextIO
+
+from papertriage.models import Scored
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text with control characters (ANSI/OSC escapes, bidi overrides) removed, on one line."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+@dataclass
+class ExportOptions:
+    color: bool = False
+    width: int | None = None
+    abstracts: bool = False
+    sources: list[str] = field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)
+    total: int = 0
+
+
+Writer = Callable[[list[Scored], TextIO, ExportOptions], None]
+
+
+def _writers() -> dict[str, tuple[Writer, str]]:
+    from papertriage.exports import csv_export, json_export, markdown, table
+
+    return {
+        "table": (table.write, "a ranked table for the terminal (rich)"),
+        "md": (markdown.write, "a Markdown reading list with a checkbox per paper, grouped by profile"),
+        "csv": (csv_export.write, "one row per paper, UTF-8, RFC 4180, formula-safe"),
+        "json": (json_export.write_json, "a JSON array of records with score, profile and matches"),
+        "jsonl": (json_export.write_jsonl, "one JSON record per line with score, profile and matches"),
+    }
+
+
+def writer(name: str) -> Writer:
+    return _writers()[name][0]
+
+
+def formats() -> dict[str, str]:
+    return {name: desc for name, (_, desc) in _writers().items()}
+
+
+def first_sentences(text: str, limit: int = 280) -> str:
+    """The first sentence or two of an abstract, cut at a word near limit characters."""
+    text = printable(text)
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", text)
+    out = ""
+    for s in sentences:
+        if out and len(out) + len(s) > limit:
+            break
+        out = f"{out} {s}".strip()
+        if len(out) >= limit // 2:
+            break
+    if len(out) > limit:
+        out = out[:limit].rsplit(" ", 1)[0] + " …"
+    return out
+
+
+def matched_terms(s: Scored) -> list[str]:
+    return list(dict.fromkeys(m.term for m in s.matches))

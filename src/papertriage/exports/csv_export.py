@@ -1,0 +1,44 @@
+"""CSV for spreadsheets: one header row, RFC 4180 quoting, no cell that a spreadsheet would run."""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from papertriage.exports import ExportOptions, matched_terms
+from papertriage.models import Paper, Scored
+
+COLUMNS = ["rank", "score", "profile", "title", "matched_terms", "published", "upvotes", "authors",
+           "n_authors", "organization", "categories", "url", "id", "source", "abstract"]
+
+
+def safe_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: formula-looking values get a leading apostrophe."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r", "|", "%"):
+        return "'" + text
+    return text
+
+
+def paper_row(p: Paper) -> dict[str, object]:
+    return {
+        "title": p.title, "published": p.published, "upvotes": p.upvotes, "authors": "; ".join(p.authors),
+        "n_authors": p.n_authors, "organization": p.organization, "categories": " ".join(p.categories),
+        "url": p.url, "id": p.id, "source": p.source, "abstract": p.abstract,
+    }
+
+
+def write_rows(rows: list[dict[str, object]], columns: list[str], out: TextIO) -> None:
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(columns)
+    for row in rows:
+        w.writerow([safe_cell(row.get(c)) for c in columns])
+
+
+def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
+    rows = []
+    for n, s in enumerate(results, 1):
+        row = paper_row(s.paper)
+        row.update(rank=n, score=f"{s.score:g}", profile=s.profile or "", matched_terms="; ".join(matched_terms(s)))
+        rows.append(row)
+    write_rows(rows, COLUMNS, out)

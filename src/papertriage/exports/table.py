@@ -1,0 +1,78 @@
+"""The ranked table for the terminal, with matched words highlighted and nothing the terminal would run."""
+
+from __future__ import annotations
+
+import re
+from typing import TextIO
+
+from rich.text import Text
+
+from papertriage.exports import ExportOptions, first_sentences, matched_terms, printable
+from papertriage.models import Scored
+
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\s]+")
+
+
+def _highlighted(text: str, spans: list[tuple[int, int]], style: str = "bold yellow") -> Text:
+
+    # Text() never interprets markup, so "[bold red]" in a title stays literal.
+    out = Text()
+    last = 0
+    for a, b in sorted(spans):
+        if a < last:
+            continue
+        out.append(_flat(text[last:a]))
+        out.append(_flat(text[a:b]), style=style)
+        last = b
+    out.append(_flat(text[last:]))
+    return out
+
+
+def _flat(text: str) -> str:
+    """Control characters removed, whitespace kept as single spaces (so spans keep their gaps)."""
+    return _CONTROL_OR_SPACE.sub(" ", text)
+
+
+def title_spans(s: Scored) -> list[tuple[int, int]]:
+    """Where the matched words are in the title (found again: Match keeps only the best text)."""
+    from papertriage.matching import _WORD, fold
+
+    spans = []
+    wanted = {fold(w) for m in s.matches if m.field == "title" for w in _WORD.findall(m.text)}
+    for m in _WORD.finditer(s.paper.title):
+        if fold(m.group(0)) in wanted:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=out, no_color=not options.color, color_system="auto" if options.color else None,
+                      force_terminal=options.color, width=options.width, highlight=False, markup=False,
+                      emoji=False)
+    table = Table(show_lines=False, expand=False, pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("profile", no_wrap=False, max_width=18)
+    table.add_column("title", ratio=1, min_width=20)
+    table.add_column("matched", max_width=28)
+    table.add_column("date", no_wrap=True)
+    table.add_column("▲", justify="right", no_wrap=True)
+    for n, s in enumerate(results, 1):
+        title = _highlighted(s.paper.title, title_spans(s))
+        if options.abstracts and s.paper.abstract:
+            cell = Text()
+            cell.append_text(title)
+            cell.append("\n")
+            cell.append(first_sentences(s.paper.abstract), style="dim")
+            title = cell
+        table.add_row(
+            str(n), f"{s.score:.2f}", Text(printable(s.profile or "-")), title,
+            Text(printable(", ".join(matched_terms(s)))), s.paper.published or "",
+            "" if s.paper.upvotes is None else str(s.paper.upvotes),
+        )
+    console.print(table)
+    console.print(Text(f"{len(results)} of {options.total} papers shown", style="dim"))

@@ -1,0 +1,198 @@
+"""The records papertriage works on: papers, profiles and their terms, matches and scores."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+_ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(v\d+)?$")
+_ARXIV_OLD = re.compile(r"([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
+
+
+def canonical_arxiv_id(raw: str | None) -> str | None:
+    """`2312.07541v2`, `arXiv:2312.07541`, `https://arxiv.org/abs/hep-th/0101001v1` -> id without version."""
+    if not raw:
+        return None
+    text = raw.strip().rstrip("/")
+    for prefix in ("https://", "http://"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    text = re.sub(r"^(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/", "", text, flags=re.I)
+    text = re.sub(r"^arxiv:", "", text, flags=re.I)
+    text = re.sub(r"\.pdf$", "", text)
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        m = pattern.match(text)
+        if m:
+            return m.group(1)
+    return None
+
+
+def canonical_doi(raw: str | None) -> str | None:
+    """Lower-cased DOI without resolver prefix, or None when the text holds no DOI."""
+    if not raw:
+        return None
+    m = re.search(r"10\.\d{4,9}/\S+", raw.strip())
+    if not m:
+        return None
+    return m.group(0).rstrip(".,;").lower()
+
+
+def normalised_title(title: str) -> str:
+    """Title reduced to lower-case ASCII-ish words, for deduplication and title ids."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(re.findall(r"\w+", text))
+
+
+def paper_id(arxiv_id: str | None = None, doi: str | None = None, title: str = "") -> str:
+    """The canonical id rule of product.md: arXiv id, else DOI, else a hash of the normalised title."""
+    if arxiv_id:
+        return f"arxiv:{arxiv_id}"
+    if doi:
+        return f"doi:{doi}"
+    digest = hashlib.sha1(normalised_title(title).encode("utf-8")).hexdigest()[:16]
+    return f"title:{digest}"
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper, whatever listing it came from."""
+
+    id: str
+    """Canonical id: `arxiv:<id>`, `doi:<doi>` or `title:<hash of normalised title>`."""
+    title: str
+    abstract: str = ""
+    """May be empty: some listings carry no abstracts."""
+    authors: tuple[str, ...] = ()
+    """Names; empty when the source gives only a count."""
+    n_authors: int | None = None
+    organization: str | None = None
+    published: str | None = None
+    """ISO date `YYYY-MM-DD`."""
+    upvotes: int | None = None
+    url: str | None = None
+    categories: tuple[str, ...] = ()
+    source: str = ""
+    """Name of the input format the record was read from."""
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record with its JSON field names, in product order."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": list(self.authors),
+            "n_authors": self.n_authors,
+            "organization": self.organization,
+            "published": self.published,
+            "upvotes": self.upvotes,
+            "url": self.url,
+            "categories": list(self.categories),
+            "source": self.source,
+            "extra": dict(self.extra),
+        }
+
+    @property
+    def arxiv_id(self) -> str | None:
+        return self.id[len("arxiv:"):] if self.id.startswith("arxiv:") else self.extra.get("arxiv_id")
+
+    @property
+    def doi(self) -> str | None:
+        return self.id[len("doi:"):] if self.id.startswith("doi:") else self.extra.get("doi")
+
+
+def make_paper(
+    *,
+    title: str,
+    source: str,
+    abstract: str = "",
+    authors: list[str] | tuple[str, ...] = (),
+    n_authors: int | None = None,
+    organization: str | None = None,
+    published: str | None = None,
+    upvotes: int | None = None,
+    url: str | None = None,
+    categories: list[str] | tuple[str, ...] = (),
+    arxiv_id: str | None = None,
+    doi: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Paper:
+    """Build a Paper with its canonical id, cleaned whitespace and n_authors filled from authors."""
+    arxiv = canonical_arxiv_id(arxiv_id)
+    doi_c = canonical_doi(doi)
+    extra = {k: v for k, v in (extra or {}).items() if v not in (None, "", [], {})}
+    if arxiv and doi_c:
+        extra["doi"] = doi_c
+    names = tuple(" ".join(a.split()) for a in authors if a and a.strip())
+    if url is None and arxiv:
+        url = f"https://arxiv.org/abs/{arxiv}"
+    return Paper(
+        id=paper_id(arxiv, doi_c, title),
+        title=" ".join(title.split()),
+        abstract=" ".join(abstract.split()),
+        authors=names,
+        n_authors=n_authors if n_authors is not None else (len(names) or None),
+        organization=organization or None,
+        published=published or None,
+        upvotes=upvotes,
+        url=url or None,
+        categories=tuple(dict.fromkeys(c.strip() for c in categories if c and c.strip())),
+        source=source,
+        extra=extra,
+    )
+
+
+@dataclass(frozen=True)
+class Term:
+    """One weighted term of a profile; aliases count as the same concept."""
+
+    term: str
+    weight: float = 1.0
+    aliases: tuple[str, ...] = ()
+    exact: bool = False
+    """Match only exact whole words (always so for terms of 4 characters or fewer)."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of weighted terms, with the rules that filter and threshold its matches."""
+
+    name: str
+    terms: tuple[Term, ...]
+    description: str = ""
+    exclude: tuple[str, ...] = ()
+    require: tuple[str, ...] = ()
+    min_score: float = 0.0
+    threshold: float = 88.0
+    fields: tuple[tuple[str, float], ...] = (("title", 3.0), ("abstract", 1.0))
+
+
+@dataclass(frozen=True)
+class Match:
+    """The best match of one term in one field of a paper, and what it added to the score."""
+
+    term: str
+    field: str
+    text: str
+    """The words of the paper that matched, as written there."""
+    similarity: float
+    """0-100."""
+    count: int
+    """How many times the term matched in this field."""
+    term_weight: float
+    field_weight: float
+    contribution: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A paper with its best profile, score, and the matches that make up the score."""
+
+    paper: Paper
+    score: float
+    profile: str | None
+    matches: tuple[Match, ...] = ()

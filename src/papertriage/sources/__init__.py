@@ -1,0 +1,234 @@
+"""Input formats: open a listing (file, directory, `-`, gzip), detect its format, and read papers."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from papertriage.errors import InputError
+from papertriage.models import Paper, normalised_title
+from papertriage.sources.base import ParseContext, Source, Warn
+
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+"""Largest decompressed listing read, so a gzip bomb ends in a clear error, not an exhausted machine."""
+
+_HEAD = 64 * 1024
+
+
+def _registry() -> list[Source]:
+    # Order matters: the first source whose detect() accepts the head wins; specific before generic.
+    from papertriage.sources import hf_text
+
+    return [
+        Source(hf_text.NAME, "Hugging Face Daily Papers page copied as text",
+               "a '·' line between an 'N authors' line and a 'Mon D, YYYY' date", hf_text.detect, hf_text.parse),
+    ]
+
+
+SOURCES: list[Source] = _registry()
+
+
+def source_named(name: str) -> Source:
+    for source in SOURCES:
+        if source.name == name:
+            return source
+    known = ", ".join(s.name for s in SOURCES)
+    raise InputError(f"unknown input format {name!r}; use one of: {known}")
+
+
+@dataclass
+class Listing:
+    """One input after decompression and decoding."""
+
+    name: str
+    text: str
+
+
+def _read_bytes(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    path = Path(name)
+    if not path.exists():
+        raise InputError(f"{name}: no such file; check the path")
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory with no listing in it")
+    try:
+        with path.open("rb") as fh:
+            return fh.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror}); check its permissions") from None
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    out = bytearray()
+    stream = data
+    try:
+        while stream:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            chunk = d.decompress(stream, MAX_INPUT_BYTES + 1 - len(out))
+            out += chunk
+            if len(out) > MAX_INPUT_BYTES or d.unconsumed_tail:
+                raise InputError(
+                    f"{name}: decompresses to more than {MAX_INPUT_BYTES // 2**20} MB; "
+                    "split it or check it is not a zip bomb")
+            if not d.eof:
+                raise InputError(f"{name}: gzip data is truncated; download the file again")
+            stream = d.unused_data
+    except zlib.error as exc:
+        raise InputError(f"{name}: broken gzip data ({exc}); download the file again") from None
+    return bytes(out)
+
+
+def decode(data: bytes, name: str, warn: Warn) -> str:
+    """Bytes to text: BOMs honoured, UTF-8 first, cp1252 as the announced fallback; never fails on bytes."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:_HEAD]:
+        # UTF-16 without BOM shows as every other byte NUL in ASCII text
+        even, odd = data[:2000:2], data[1:2000:2]
+        if odd.count(0) > len(odd) * 0.9:
+            return data.decode("utf-16-le", errors="replace")
+        if even.count(0) > len(even) * 0.9:
+            return data.decode("utf-16-be", errors="replace")
+        raise InputError(f"{name}: is a binary file, not a paper listing")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = sum(1 for b in data if b >= 0x80)
+        if bad and data.decode("utf-8", errors="replace").count("\ufffd") < bad / 8:
+            warn(f"{name}: invalid UTF-8 at byte {exc.start}; read as UTF-8 with the bad bytes replaced")
+            return data.decode("utf-8", errors="replace")
+        warn(f"{name}: not valid UTF-8; read as Windows-1252 (cp1252)")
+        return data.decode("cp1252", errors="replace")
+
+
+def open_listing(name: str, warn: Warn) -> Listing:
+    data = _read_bytes(name)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{name}: larger than {MAX_INPUT_BYTES // 2**20} MB; split it into smaller files")
+    if data[:2] == b"\x1f\x8b":
+        data = _gunzip(data, name)
+    if not data.strip():
+        raise InputError(f"{name}: is empty; save the listing again")
+    return Listing(name, decode(data, name, warn))
+
+
+def detect_source(listing: Listing) -> Source:
+    head = listing.text[:_HEAD]
+    for source in SOURCES:
+        if source.detect(head):
+            return source
+    raise InputError(
+        f"{listing.name}: not a listing papertriage can read; "
+        "see `papertriage formats`, or force one with --from FORMAT")
+
+
+def expand_inputs(names: Iterable[str]) -> Iterator[str]:
+    """Files as given; directories walked for files in name order, hidden ones skipped."""
+    for name in names:
+        path = Path(name)
+        if name != "-" and path.is_dir():
+            files = sorted(
+                str(Path(root) / f)
+                for root, dirs, fs in os.walk(path)
+                for f in fs
+                if not f.startswith(".")
+            )
+            if not files:
+                raise InputError(f"{name}: is a directory with no listing in it")
+            yield from files
+        else:
+            yield name
+
+
+def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = lambda m: None,
+                stats: dict[str, int] | None = None) -> Iterator[Paper]:
+    """Every paper of every input, in input order, each input's format detected unless forced."""
+    forced = source_named(fmt) if fmt else None
+    stats = stats if stats is not None else {}
+    for name in expand_inputs(names):
+        listing = open_listing(name, warn)
+        source = forced or detect_source(listing)
+        ctx = ParseContext(name, warn)
+        count = 0
+        for paper in source.parse(listing.text, ctx):
+            count += 1
+            yield paper
+        stats["papers"] = stats.get("papers", 0) + count
+        stats["skipped"] = stats.get("skipped", 0) + ctx.skipped
+        if count == 0:
+            if ctx.skipped:
+                raise InputError(f"{name}: no paper could be read ({ctx.skipped} entries skipped)")
+            if not ctx.details.get("empty_ok"):
+                raise InputError(f"{name}: holds no papers as {source.name}; "
+                                 "check the file, or force a format with --from")
+            warn(f"{name}: holds no papers")
+
+
+def _richness(paper: Paper) -> int:
+    d = paper.to_dict()
+    return sum(1 for v in d.values() if v not in (None, "", [], {})) + (len(paper.abstract) > 0) * 5
+
+
+def merge(kept: Paper, other: Paper) -> Paper:
+    """Two records of one paper as one: the richer one's fields, with gaps filled from the other."""
+    from dataclasses import replace
+
+    a, b = (kept, other) if _richness(kept) >= _richness(other) else (other, kept)
+    filled = {}
+    for key in ("abstract", "organization", "published", "upvotes", "url", "n_authors"):
+        if getattr(a, key) in (None, "") and getattr(b, key) not in (None, ""):
+            filled[key] = getattr(b, key)
+    if not a.authors and b.authors:
+        filled["authors"] = b.authors
+    if not a.categories and b.categories:
+        filled["categories"] = b.categories
+    best_id = min((a.id, b.id), key=lambda i: ("arxiv:", "doi:", "title:").index(i.split(":")[0] + ":"))
+    if best_id != a.id:
+        filled["id"] = best_id
+    extra = {**b.extra, **a.extra}
+    return replace(a, extra=extra, **filled)
+
+
+class Deduplicator:
+    """Groups records of one paper by canonical id or normalised title, without holding the papers.
+
+    `add` returns the paper's group number and whether the group is new; the caller, who holds
+    whichever records it still needs, merges a duplicate into the record it kept (see `merge`).
+    """
+
+    def __init__(self) -> None:
+        self._groups: dict[str, int] = {}
+        self.count = 0
+        self.merged = 0
+
+    def add(self, paper: Paper) -> tuple[int, bool]:
+        keys = [paper.id]
+        if paper.title:
+            keys.append("t:" + normalised_title(paper.title))
+        doi = paper.doi
+        if doi:
+            keys.append("doi:" + doi)
+        arxiv = paper.arxiv_id
+        if arxiv:
+            keys.append("arxiv:" + arxiv)
+        for key in keys:
+            group = self._groups.get(key)
+            if group is not None:
+                self.merged += 1
+                for k in keys:
+                    self._groups.setdefault(k, group)
+                return group, False
+        group = self.count
+        self.count += 1
+        for key in keys:
+            self._groups[key] = group
+        return group, True
+

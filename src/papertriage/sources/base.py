@@ -1,0 +1,110 @@
+"""What every source module shares: the parse context, date helpers and the locked-down XML parsers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterator, Protocol
+
+from papertriage.models import Paper
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class ParseContext:
+    """Where the data came from and where warnings go; counts what could not be read."""
+
+    name: str
+    warn: Warn = lambda message: None
+    skipped: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def skip(self, where: str, why: str) -> None:
+        """Report one unreadable entry; it is counted, never dropped silently."""
+        self.skipped += 1
+        self.warn(f"{self.name}: {where}: {why}; skipped")
+
+
+class Parser(Protocol):
+    def __call__(self, text: str, ctx: ParseContext) -> Iterator[Paper]: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input format: how to recognise it from the start of the text, and how to read it."""
+
+    name: str
+    description: str
+    detection: str
+    detect: Callable[[str], bool]
+    parse: Parser
+    binary_xml: bool = False
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+
+
+def iso_date(text: str | None) -> str | None:
+    """Read the date formats listings use into ISO `YYYY-MM-DD` (or `YYYY-MM`/`YYYY` when that is all)."""
+    if not text:
+        return None
+    s = " ".join(str(text).split())
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", s)
+    if m:
+        return m.group(0)
+    m = re.match(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", s)
+    if m:
+        return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    parts = s.split()
+    for fmt in ("%a, %d %b %Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%Y %b %d", "%Y %b"):
+        head = " ".join(parts[: len(fmt.split())])
+        try:
+            parsed = datetime.strptime(head, fmt)
+        except ValueError:
+            continue
+        return parsed.strftime("%Y-%m" if fmt == "%Y %b" else "%Y-%m-%d")
+    m = re.match(r"(\d{4})\b", s)
+    if m and 1800 < int(m.group(1)) < 2200:
+        return m.group(1)
+    return None
+
+
+def month_number(name: str) -> int | None:
+    return _MONTHS.get(name[:3].lower())
+
+
+def xml_parser(*, html: bool = False) -> Any:
+    """lxml parser that resolves no entity, touches no network and refuses huge trees."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    if html:
+        return lxml_html.HTMLParser(recover=True, no_network=True, huge_tree=False, remove_comments=True)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, recover=False,
+    )
+
+
+def parse_xml(text: str, ctx: ParseContext) -> Any:
+    """Parse XML text with the safe parser; an error names the file and line."""
+    from lxml import etree
+
+    from papertriage.errors import InputError
+
+    data = text.encode("utf-8")
+    data = re.sub(rb"^\s*<\?xml[^>]*\?>", b"", data, count=1)
+    try:
+        return etree.fromstring(data, parser=xml_parser())
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"{ctx.name}: not well-formed XML ({exc}); check the file is complete") from None
+
+
+def text_of(node: Any, path: str, ns: dict[str, str] | None = None) -> str:
+    """Whitespace-normalised text of the first element at path, or ''."""
+    found = node.find(path, ns) if ns else node.find(path)
+    if found is None:
+        return ""
+    return " ".join("".join(found.itertext()).split())

@@ -1,0 +1,92 @@
+"""Each matching rule of the README, positive and negative."""
+
+from __future__ import annotations
+
+import pytest
+
+from papertriage.models import Profile, Term
+from papertriage.scoring import Scorer
+
+
+def found(term: str, text: str, *, exact: bool = False, threshold: float = 88, aliases: tuple[str, ...] = ()) -> list[str]:
+    """The paper words the term matched in text ([] when none)."""
+    scorer = Scorer([Profile("p", (Term(term, aliases=aliases, exact=exact),), threshold=threshold)])
+    return [hit.text for hit in scorer.matcher.find(text).values()]
+
+
+@pytest.mark.parametrize("text", ["Mixture-of-Experts layers", "MIXTURE OF EXPERTS", "mixture_of_experts", "mixture/of/experts"])
+def test_case_hyphens_slashes_underscores_do_not_matter(text: str) -> None:
+    assert found("mixture of experts", text)
+
+
+def test_accents_do_not_matter() -> None:
+    assert found("naive bayes", "a naïve Bayes classifier") == ["naïve Bayes"]
+    assert found("Schrödinger bridge", "schrodinger bridges") == ["schrodinger bridges"]
+
+
+def test_whole_words_only_never_inside_a_word() -> None:
+    assert found("graph", "paragraphs and photographs") == []
+    assert found("attention", "inattentional blindness") == []
+
+
+def test_multi_word_term_matches_a_run_with_small_edits() -> None:
+    assert found("mixture of experts", "we train mixtures of expert models") == ["mixtures of expert"]
+    assert found("mixture of experts", "a mixture experts layer") == ["mixture experts"]
+
+
+def test_multi_word_term_needs_its_words_together() -> None:
+    assert found("mixture of experts", "a mixture of data from many domains, judged by experts") == []
+
+
+@pytest.mark.parametrize("variant", ["partition", "partitions", "partitioning", "partitioned", "Partitioning"])
+def test_inflections_match(variant: str) -> None:
+    assert found("partition", f"hierarchical {variant} of the space")
+
+
+def test_derived_ation_nouns_match_their_verbs() -> None:
+    assert found("quantization", "Quantized LLMs") == ["Quantized"]
+    assert found("distillation", "we distilled the teacher") == ["distilled"]
+
+
+@pytest.mark.parametrize("term,text", [("MoE", "some"), ("LoRA", "exploration"), ("RAG", "dragging"),
+                                       ("RAG", "drag"), ("MoE", "homoeopathy")])
+def test_short_terms_never_match_inside_words(term: str, text: str) -> None:
+    assert found(term, text) == []
+
+
+def test_short_terms_match_exactly_as_whole_words() -> None:
+    assert found("MoE", "sparse MoE layers") == ["MoE"]
+    assert found("LoRA", "LoRA adapters") == ["LoRA"]
+    assert found("MoE", "two MoEs") == ["MoEs"]
+    assert found("LoRA", "Lora-based tuning") == ["Lora"]
+
+
+def test_short_terms_tolerate_no_typo() -> None:
+    assert found("LoRA", "LoRa and LORAS") == ["LoRa"]  # case only
+    assert found("LoRA", "LoRB adapters") == []
+    assert found("BERT", "BART models") == []
+
+
+def test_exact_true_turns_off_fuzziness_for_long_terms() -> None:
+    assert found("transformer", "transfomer blocks") == ["transfomer"]
+    assert found("transformer", "transfomer blocks", exact=True) == []
+    assert found("transformer", "transformers", exact=True) == ["transformers"]
+
+
+@pytest.mark.parametrize("text", ["Quantisation of weights", "quantizaton", "QUANTIZATION", "quantisation-aware"])
+def test_typos_within_threshold_match(text: str) -> None:
+    assert found("quantization", text)
+
+
+def test_typos_beyond_threshold_do_not_match() -> None:
+    assert found("quantization", "quantification") == []
+    assert found("training", "raining") == []  # fuzzy matches keep the first letter
+
+
+def test_threshold_is_the_minimum_similarity() -> None:
+    assert found("quantization", "quantizaton", threshold=95)
+    assert found("quantization", "quantizaton", threshold=97) == []
+
+
+def test_aliases_match_as_the_same_concept() -> None:
+    assert found("mixture of experts", "sparse MoE", aliases=("MoE",)) == ["MoE"]

@@ -1,0 +1,86 @@
+"""The score formula: reproducible from its matches, weights, rules and deterministic ties."""
+
+from __future__ import annotations
+
+import pytest
+
+from papertriage.models import Profile, Term, make_paper
+from papertriage.scoring import Scorer, rank, saturate
+
+
+def paper(title: str, abstract: str = "", **kw: object) -> object:
+    return make_paper(title=title, abstract=abstract, source="test", **kw)  # type: ignore[arg-type]
+
+
+def test_saturation_grows_but_is_bounded() -> None:
+    assert saturate(1) == pytest.approx(1.0)
+    assert saturate(1) < saturate(2) < saturate(5) < saturate(100) < 2.2
+
+
+def test_score_is_the_sum_of_contributions_as_the_readme_states() -> None:
+    prof = Profile("p", (Term("quantization", 2), Term("pruning", 1)), fields=(("title", 3.0), ("abstract", 1.0)))
+    s = Scorer([prof]).score(paper("Quantizaton for all", "pruning and pruning and quantization"))
+    by = {(m.term, m.field): m for m in s.matches}
+    title = by[("quantization", "title")]
+    assert title.similarity == pytest.approx(95.7, abs=0.05)
+    assert title.contribution == pytest.approx(2 * 3 * 0.957 * 1, abs=1e-3)
+    assert by[("pruning", "abstract")].count == 2
+    assert by[("pruning", "abstract")].contribution == pytest.approx(1 * 1 * 1.0 * 2 * 2.2 / 3.2, abs=1e-3)
+    assert s.score == pytest.approx(sum(m.contribution for m in s.matches), abs=1e-3)
+    for m in s.matches:
+        assert m.contribution == pytest.approx(m.term_weight * m.field_weight * m.similarity / 100 * saturate(m.count), abs=1e-2)
+
+
+def test_title_matches_weigh_more_than_abstract_ones() -> None:
+    scorer = Scorer([Profile("p", (Term("pruning"),))])
+    assert scorer.score(paper("Pruning nets", "x")).score > scorer.score(paper("Nets", "pruning")).score
+
+
+def test_aliases_do_not_multiply_a_concept() -> None:
+    scorer = Scorer([Profile("p", (Term("mixture of experts", aliases=("MoE",)),))])
+    both = scorer.score(paper("MoE: a mixture of experts"))
+    one = scorer.score(paper("a mixture of experts"))
+    assert len(both.matches) == 1
+    assert both.score <= one.score * 2.2 / 1.0
+
+
+def test_exclude_drops_the_paper_from_the_profile() -> None:
+    scorer = Scorer([Profile("p", (Term("distillation"),), exclude=("federated",))])
+    assert scorer.score(paper("Federated distillation")).profile is None
+    assert scorer.score(paper("Federated distillation")).score == 0
+    assert scorer.score(paper("Distillation at scale")).profile == "p"
+
+
+def test_require_needs_one_of_its_terms() -> None:
+    scorer = Scorer([Profile("p", (Term("pruning"),), require=("transformer", "attention"))])
+    assert scorer.score(paper("Pruning CNNs")).score == 0
+    assert scorer.score(paper("Pruning transformers")).score > 0
+
+
+def test_min_score_hides_weak_matches() -> None:
+    scorer = Scorer([Profile("p", (Term("pruning"),), min_score=2)])
+    assert scorer.score(paper("x", "pruning")).score == 0
+    assert scorer.score(paper("pruning", "x")).score == 3
+
+
+def test_best_profile_wins_and_names_itself() -> None:
+    a = Profile("a", (Term("pruning"),))
+    b = Profile("b", (Term("pruning", 2),))
+    s = Scorer([a, b]).score(paper("Pruning"))
+    assert (s.profile, s.score) == ("b", 6)
+
+
+def test_ties_break_deterministically() -> None:
+    scorer = Scorer([Profile("p", (Term("pruning"),))])
+    papers = [paper("Pruning B", upvotes=1), paper("Pruning A", upvotes=1), paper("Pruning C", upvotes=5),
+              paper("Pruning D", upvotes=1, published="2025-01-02")]
+    order = [s.paper.title for s in rank([scorer.score(p) for p in papers])]
+    assert order == ["Pruning C", "Pruning D", "Pruning A", "Pruning B"]
+    assert order == [s.paper.title for s in rank([scorer.score(p) for p in reversed(papers)])]
+
+
+def test_top_keeps_the_same_best_papers_as_a_full_sort() -> None:
+    scorer = Scorer([Profile("p", (Term("pruning"), Term("quantization")))])
+    papers = [paper(f"Paper {i}", "pruning " * (i % 4) + "quantization " * (i % 3)) for i in range(40)]
+    full = rank([scorer.score(p) for p in papers])
+    assert [s.paper.id for s in rank([scorer.score(p) for p in papers], top=5)] == [s.paper.id for s in full[:5]]
