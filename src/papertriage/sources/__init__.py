@@ -22,11 +22,47 @@ _HEAD = 64 * 1024
 
 def _registry() -> list[Source]:
     # Order matters: the first source whose detect() accepts the head wins; specific before generic.
-    from papertriage.sources import hf_text
+    from papertriage.sources import (
+        arxiv_html,
+        arxiv_text,
+        bibtex,
+        feeds,
+        hf_text,
+        json_sources,
+        pubmed_xml,
+        table,
+        tagged,
+    )
 
+    j = json_sources
     return [
+        Source(j.HF_HTML, "Hugging Face Daily Papers page saved as HTML",
+               "an element with data-target=\"DailyPapers\" and its data-props JSON", j.detect_hf_html, j.parse_hf_html),
+        Source(feeds.ATOM, "arXiv API Atom feed (raw XML, or wrapped in JSON as {url,status_code,body})",
+               "an Atom <feed> root, or JSON whose body holds one", feeds.detect_atom, feeds.parse_atom),
+        Source(feeds.RSS, "RSS 1.0 (RDF) and 2.0 feeds: arXiv, bioRxiv, third-party arXiv feeds",
+               "an <rss> or <rdf:RDF> root", feeds.detect_rss, feeds.parse_rss),
+        Source(pubmed_xml.NAME, "PubMed efetch XML (PubmedArticleSet)",
+               "a <PubmedArticleSet> or <PubmedArticle> element", pubmed_xml.detect, pubmed_xml.parse),
+        Source(arxiv_html.NAME, "arXiv listing page (/new, /recent, /pastweek; old and 2024+ layouts)",
+               "HTML with list-title / list-identifier blocks", arxiv_html.detect, arxiv_html.parse),
+        Source(j.HF_API, "Hugging Face daily_papers API JSON (and the older archive keyed by arXiv id)",
+               "JSON items with a \"paper\" object, or an object keyed by arXiv ids", j.detect_hf_api, j.parse_hf_api),
+        Source(j.JSON_RECORDS, "JSON or JSON Lines records (papertriage parse output, arXiv crawls)",
+               "JSON objects with a \"title\" key", j.detect_json_records, j.parse_json_records),
+        Source(tagged.MEDLINE, "PubMed MEDLINE / .nbib tagged text", "a 'PMID- ' line",
+               tagged.detect_medline, tagged.parse_medline),
+        Source(tagged.RIS, "RIS (Zotero, Scopus, Embase, Ovid, ProQuest, Web of Science, Rayyan, EndNote)",
+               "'TY  - ' record starts", tagged.detect_ris, tagged.parse_ris),
+        Source(tagged.WOS, "Web of Science tagged plain text", "'FN ' header or 'PT J' records",
+               tagged.detect_wos, tagged.parse_wos),
+        Source(bibtex.NAME, "BibTeX", "'@article{' style entries", bibtex.detect, bibtex.parse),
+        Source(arxiv_text.NAME, "arXiv e-mail listing text and .abs metadata records",
+               "'\\\\' separators followed by 'arXiv:ID' and 'Title:' lines", arxiv_text.detect, arxiv_text.parse),
         Source(hf_text.NAME, "Hugging Face Daily Papers page copied as text",
                "a '·' line between an 'N authors' line and a 'Mon D, YYYY' date", hf_text.detect, hf_text.parse),
+        Source(table.NAME, "CSV / TSV with title and abstract columns (Scopus, Embase, WoS, SYNERGY)",
+               "a header row with a title column", table.detect, table.parse),
     ]
 
 
@@ -182,53 +218,57 @@ def merge(kept: Paper, other: Paper) -> Paper:
     from dataclasses import replace
 
     a, b = (kept, other) if _richness(kept) >= _richness(other) else (other, kept)
-    filled = {}
-    for key in ("abstract", "organization", "published", "upvotes", "url", "n_authors"):
+    filled: dict[str, object] = {}
+    for key in ("organization", "published", "upvotes", "url", "n_authors"):
         if getattr(a, key) in (None, "") and getattr(b, key) not in (None, ""):
             filled[key] = getattr(b, key)
-    if not a.authors and b.authors:
-        filled["authors"] = b.authors
-    if not a.categories and b.categories:
-        filled["categories"] = b.categories
+    # per field, the fuller text or list wins
+    for key in ("abstract", "authors", "categories"):
+        if len(getattr(b, key)) > len(getattr(a, key)):
+            filled[key] = getattr(b, key)
     best_id = min((a.id, b.id), key=lambda i: ("arxiv:", "doi:", "title:").index(i.split(":")[0] + ":"))
     if best_id != a.id:
         filled["id"] = best_id
     extra = {**b.extra, **a.extra}
-    return replace(a, extra=extra, **filled)
+    return replace(a, extra=extra, **filled)  # type: ignore[arg-type]
 
 
 class Deduplicator:
-    """Groups records of one paper by canonical id or normalised title, without holding the papers.
+    """Groups records of one paper by canonical id, DOI or arXiv id, or normalised title, without holding papers.
 
+    Two records with different arXiv ids or DOIs are different papers even when their titles agree
+    (errata, "Introduction"); a title joins records only when one of them has no such id.
     `add` returns the paper's group number and whether the group is new; the caller, who holds
     whichever records it still needs, merges a duplicate into the record it kept (see `merge`).
     """
 
     def __init__(self) -> None:
-        self._groups: dict[str, int] = {}
+        self._ids: dict[str, int] = {}
+        self._titles: dict[str, int] = {}
+        self._strong: set[int] = set()
         self.count = 0
         self.merged = 0
 
     def add(self, paper: Paper) -> tuple[int, bool]:
-        keys = [paper.id]
-        if paper.title:
-            keys.append("t:" + normalised_title(paper.title))
-        doi = paper.doi
-        if doi:
-            keys.append("doi:" + doi)
-        arxiv = paper.arxiv_id
-        if arxiv:
-            keys.append("arxiv:" + arxiv)
-        for key in keys:
-            group = self._groups.get(key)
-            if group is not None:
-                self.merged += 1
-                for k in keys:
-                    self._groups.setdefault(k, group)
-                return group, False
-        group = self.count
-        self.count += 1
-        for key in keys:
-            self._groups[key] = group
-        return group, True
-
+        ids = [k for k in (paper.arxiv_id and "arxiv:" + paper.arxiv_id, paper.doi and "doi:" + paper.doi) if k]
+        title = "t:" + normalised_title(paper.title) if paper.title else None
+        group = next((self._ids[k] for k in ids if k in self._ids), None)
+        if group is None and title is not None and title in self._titles:
+            candidate = self._titles[title]
+            if not ids or candidate not in self._strong:
+                group = candidate
+        if group is None and not ids:
+            group = self._ids.get(paper.id)
+        new = group is None
+        if group is None:
+            group = self.count
+            self.count += 1
+        else:
+            self.merged += 1
+        for key in ids or [paper.id]:
+            self._ids.setdefault(key, group)
+        if ids:
+            self._strong.add(group)
+        if title is not None:
+            self._titles.setdefault(title, group)
+        return group, new

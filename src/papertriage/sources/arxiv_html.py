@@ -1,0 +1,116 @@
+"""arXiv listing pages (/new, /recent, /pastweek) saved as HTML: old and 2024+ layouts, browser copies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from papertriage.errors import InputError
+from papertriage.models import Paper, make_paper
+from papertriage.sources.base import ParseContext, iso_date, xml_parser
+
+NAME = "arxiv-html"
+
+_TOTAL = re.compile(r"total of (\d+) entries", re.I)
+_DAY = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}")
+
+
+def detect(head: str) -> bool:
+    low = head[:200000].lower()
+    if "list-title" in low or "list-identifier" in low:
+        return True
+    return "arxiv" in low and "<html" in low and _TOTAL.search(head) is not None
+
+
+def _clean_text(node: Any) -> str:
+    """Text of a node without MathJax's rendered copies (the TeX source in <script> is kept)."""
+    parts: list[str] = []
+
+    def walk(n: Any) -> None:
+        cls = n.get("class") or ""
+        if isinstance(n.tag, str) and (cls.startswith(("MathJax", "MJX")) or n.tag in ("style", "noscript")):
+            pass
+        elif isinstance(n.tag, str) and "descriptor" in cls.split():
+            pass
+        else:
+            if n.text and isinstance(n.tag, str):
+                parts.append(n.text)
+            for child in n:
+                walk(child)
+        if n.tail:
+            parts.append(n.tail)
+
+    if node is None:
+        return ""
+    if node.text:
+        parts.append(node.text)
+    for child in node:
+        walk(child)
+    return " ".join("".join(parts).split())
+
+
+def _find_class(node: Any, cls: str) -> Any:
+    found = node.xpath(f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')]")
+    return found[0] if found else None
+
+
+def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    from lxml import html as lxml_html
+
+    body = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    try:
+        doc = lxml_html.document_fromstring(body.encode("utf-8"), parser=xml_parser(html=True))
+    except Exception as exc:  # lxml's ParserError / XMLSyntaxError on hopeless input
+        raise InputError(f"{ctx.name}: cannot read the HTML ({exc}); save the page again") from None
+    total_m = _TOTAL.search(text)
+    total = int(total_m.group(1)) if total_m else None
+    day: str | None = None
+    section = ""
+    count = 0
+    for node in doc.iter("h3", "dt"):
+        if node.tag == "h3":
+            heading = " ".join(node.text_content().split())
+            m = _DAY.search(heading)
+            if m:
+                day = iso_date(re.sub(r"^[A-Za-z]+,\s*", "", m.group(0)))
+            low = heading.lower()
+            section = ("cross-list" if "cross" in low else "replacement" if "replace" in low
+                       else "new" if "new" in low else section)
+            continue
+        count += 1
+        dd = node.getnext()
+        while dd is not None and dd.tag != "dd":
+            dd = dd.getnext()
+        abs_link = node.xpath(".//a[contains(@href, '/abs/')]")
+        raw_id = abs_link[0].get("href") if abs_link else " ".join(node.text_content().split())
+        id_m = re.search(r"(?:abs/|arXiv:)([\w.\-/]+\d)", raw_id)
+        if dd is None:
+            ctx.skip(f"entry {count}", "identifier with no details (page cut off?)")
+            continue
+        title = _clean_text(_find_class(dd, "list-title"))
+        if not title:
+            ctx.skip(f"entry {count} ({id_m.group(1) if id_m else '?'})", "no title")
+            continue
+        authors_node = _find_class(dd, "list-authors")
+        authors = [" ".join(a.text_content().split()) for a in authors_node.iter("a")] if authors_node is not None else []
+        subjects = _clean_text(_find_class(dd, "list-subjects"))
+        categories = re.findall(r"\(([a-z\-]+(?:\.[A-Za-z\-]+)?)\)", subjects)
+        abstract_node = dd.xpath(".//p[contains(@class, 'mathjax')]")
+        comments = _clean_text(_find_class(dd, "list-comments"))
+        yield make_paper(
+            title=title,
+            abstract=_clean_text(abstract_node[0]) if abstract_node else "",
+            authors=[a for a in authors if a],
+            published=day,
+            categories=categories,
+            arxiv_id=id_m.group(1) if id_m else None,
+            source=NAME,
+            extra={"section": section, "comments": comments},
+        )
+    if count == 0:
+        if total:
+            raise InputError(f"{ctx.name}: the page announces {total} entries but holds none; "
+                             "it looks truncated, save it again")
+        ctx.details["empty_ok"] = False
+    elif total and count < total:
+        ctx.warn(f"{ctx.name}: the page announces {total} entries but holds {count}; it may be cut off or paged")

@@ -1,0 +1,72 @@
+"""arXiv's plain-text records: the daily e-mail listing and `.abs` metadata files (`\\\\`-separated)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from papertriage.models import Paper, make_paper
+from papertriage.sources.base import ParseContext, iso_date
+
+NAME = "arxiv-mail"
+
+_HEADER_ID = re.compile(r"^arXiv:(\S+)", re.M)
+_FIELD = re.compile(r"^([A-Z][A-Za-z\-]+):\s*(.*)$")
+
+
+def detect(head: str) -> bool:
+    return re.search(r"^\\\\\s*\n(?:.*\n){0,3}?arXiv:\S+", head, re.M) is not None and "Title:" in head
+
+
+def _header(block: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    last = None
+    for line in block.splitlines():
+        m = _FIELD.match(line)
+        if m and not line.startswith(" "):
+            last = m.group(1).lower()
+            fields[last] = m.group(2).strip()
+        elif line.startswith((" ", "\t")) and last:
+            fields[last] += " " + line.strip()
+    return fields
+
+
+def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    # a record is `\\` header `\\` abstract `\\ ( url , size)`; dashed lines separate records
+    chunks = re.split(r"^\\\\(?:[ \t]*\(.*\))?[ \t]*$", text.replace("\r\n", "\n"), flags=re.M)
+    line = 1
+    starts = []
+    for chunk in chunks:
+        starts.append(line)
+        line += chunk.count("\n")
+    i = 0
+    while i < len(chunks):
+        chunk = chunks[i]
+        m = _HEADER_ID.search(chunk)
+        if not m or "Title:" not in chunk:
+            i += 1
+            continue
+        fields = _header(chunk)
+        abstract = ""
+        if i + 1 < len(chunks) and not _HEADER_ID.search(chunks[i + 1]) and "Title:" not in chunks[i + 1]:
+            abstract = " ".join(re.sub(r"^-{10,}\s*$", "", chunks[i + 1], flags=re.M).split())
+            i += 1
+        i += 1
+        title = fields.get("title", "")
+        if not title:
+            ctx.skip(f"line {starts[i - 1]}", f"arXiv:{m.group(1)} has no title")
+            continue
+        authors = re.split(r",\s*(?:and\s+)?|\s+and\s+", re.sub(r"\([^)]*\)", "", fields.get("authors", "")))
+        abstract = re.sub(r"\s*\(\s*https?://arxiv\.org/abs/\S+\s*,\s*\d+kb\)\s*$", "", abstract)
+        yield make_paper(
+            title=title,
+            abstract=abstract,
+            authors=[a.strip() for a in authors if a.strip()],
+            published=iso_date(re.sub(r"^[A-Za-z]{3},\s*", "", fields.get("date", ""))),
+            categories=fields.get("categories", "").split(),
+            arxiv_id=m.group(1),
+            doi=fields.get("doi"),
+            source=NAME,
+            extra={"comments": fields.get("comments"), "journal_ref": fields.get("journal-ref"),
+                   "replaced": "replaced with revised version" in chunk},
+        )

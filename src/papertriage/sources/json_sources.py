@@ -1,0 +1,326 @@
+"""JSON listings: the Hugging Face daily_papers API and page, the HF archive dict, and JSON/JSONL records."""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+from typing import Any, Iterator
+
+from papertriage.errors import InputError
+from papertriage.models import Paper, make_paper
+from papertriage.sources.base import ParseContext, iso_date
+
+HF_API = "hf-api"
+HF_HTML = "hf-html"
+JSON_RECORDS = "json"
+
+_HF_PROPS = re.compile(r"""data-target=["']DailyPapers["'][^>]*?data-props=["']([^"']*)["']|"""
+                       r"""data-props=["']([^"']*)["'][^>]*?data-target=["']DailyPapers["']""", re.S)
+
+
+def load_json(text: str, ctx: ParseContext) -> Any:
+    stripped = text.lstrip("\ufeff")
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{ctx.name}: broken JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
+                         "check the file is complete") from None
+    except RecursionError:
+        raise InputError(f"{ctx.name}: JSON nested too deeply; not a paper listing") from None
+
+
+def _looks_hf_item(item: Any) -> bool:
+    if isinstance(item, str):
+        return item.lstrip().startswith("{'paper'") or item.lstrip().startswith('{"paper"')
+    return isinstance(item, dict) and isinstance(item.get("paper"), dict)
+
+
+def detect_hf_api(head: str) -> bool:
+    start = head.lstrip("\ufeff \t\r\n")
+    if not start.startswith(("[", "{")):
+        return False
+    first_item = re.match(r"""\s*(?:\{[^\[]*?"data"\s*:\s*)?\[\s*(?:\{\s*"paper"\s*:\s*\{|["']\{'paper'\s*:)""", start)
+    return first_item is not None or _derived_head(head)
+
+
+def _derived_head(head: str) -> bool:
+    return re.match(r'\s*\{\s*"\d{4}\.\d{4,5}(v\d+)?"\s*:\s*\{', head.lstrip("\ufeff")) is not None
+
+
+def detect_hf_html(head: str) -> bool:
+    return "DailyPapers" in head and "data-props" in head
+
+
+def detect_json_records(head: str) -> bool:
+    start = head.lstrip("\ufeff \t\r\n")
+    return start.startswith(("{", "[")) and bool(re.search(r'"title"\s*:', head[:200000]))
+
+
+def _name(org: Any) -> str | None:
+    if isinstance(org, dict):
+        return org.get("fullname") or org.get("name")
+    if isinstance(org, str) and org.strip():
+        return org
+    return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "", False, True) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def hf_paper(item: dict[str, Any], source: str) -> Paper | None:
+    """One entry of the daily_papers API (or page props): {'paper': {...}, 'title', 'summary', ...}."""
+    paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
+    assert isinstance(paper, dict)
+    title = paper.get("title") or item.get("title") or ""
+    if not isinstance(title, str) or not title.strip():
+        return None
+    arxiv = str(paper.get("id") or "")
+    authors = []
+    for a in paper.get("authors") or []:
+        name = a.get("name") if isinstance(a, dict) else a
+        if isinstance(name, str) and name.strip():
+            authors.append(name)
+    org = _name(paper.get("organization")) or _name(item.get("organization"))
+    summary = paper.get("summary") or item.get("summary") or ""
+    keywords = paper.get("ai_keywords")
+    return make_paper(
+        title=title,
+        abstract=summary if isinstance(summary, str) else "",
+        authors=authors,
+        organization=org,
+        published=iso_date(paper.get("publishedAt") or item.get("publishedAt")),
+        upvotes=_int(paper.get("upvotes")),
+        url=f"https://huggingface.co/papers/{arxiv}" if arxiv else None,
+        arxiv_id=arxiv,
+        source=source,
+        extra={
+            "submitted_on_daily": iso_date(paper.get("submittedOnDailyAt")),
+            "github": paper.get("githubRepo"),
+            "project_page": paper.get("projectPage"),
+            "comments": _int(item.get("numComments")),
+            "ai_summary": paper.get("ai_summary"),
+            "ai_keywords": keywords if isinstance(keywords, list) else None,
+        },
+    )
+
+
+def _repr_item(text: str, ctx: ParseContext, n: int) -> dict[str, Any] | None:
+    """An item the archiver stored as a Python repr string: read it as a literal, never executed."""
+    if len(text) > 2_000_000:
+        ctx.skip(f"item {n}", "Python-repr item too large")
+        return None
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        ctx.skip(f"item {n}", "item is a string that is not a readable record")
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _hf_items(data: Any, ctx: ParseContext) -> Iterator[tuple[int, Any]]:
+    if isinstance(data, dict):
+        for key in ("dailyPapers", "data", "papers"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+    if not isinstance(data, list):
+        raise InputError(f"{ctx.name}: expected a list of daily papers")
+    repr_items = 0
+    for n, item in enumerate(data, 1):
+        if isinstance(item, str):
+            repr_items += 1
+            item = _repr_item(item, ctx, n)
+            if item is None:
+                continue
+        yield n, item
+    if repr_items:
+        ctx.warn(f"{ctx.name}: {repr_items} items were stored as Python-repr strings (an archiver bug); "
+                 "read them as literals")
+
+
+def parse_hf_api(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    data = load_json(text, ctx)
+    if isinstance(data, dict) and data and all(re.match(r"\d{4}\.\d{4,5}", k) for k in list(data)[:5]):
+        yield from _parse_derived(data, ctx)
+        return
+    for n, item in _hf_items(data, ctx):
+        if not isinstance(item, dict):
+            ctx.skip(f"item {n}", "not a paper object")
+            continue
+        paper = hf_paper(item, HF_API)
+        if paper is None:
+            ctx.skip(f"item {n}", "no title")
+            continue
+        yield paper
+
+
+def _list_field(value: Any) -> list[str]:
+    """Authors or categories stored as a list, a comma string, or a Python-repr string of a list."""
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    if isinstance(value, str) and value.strip():
+        s = value.strip()
+        if s.startswith("["):
+            try:
+                parsed = ast.literal_eval(s) if len(s) < 200_000 else None
+                if isinstance(parsed, list):
+                    return [str(v) for v in parsed if v]
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                pass
+        return [p.strip() for p in re.split(r",|;|\band\b", s.strip("[]")) if p.strip(" '\"")]
+    return []
+
+
+def _parse_derived(data: dict[str, Any], ctx: ParseContext) -> Iterator[Paper]:
+    """The older HF archive: {arxiv_id: {url, title, authors, abstract, publication_date, upvotes}}."""
+    for key, rec in data.items():
+        if not isinstance(rec, dict) or not rec.get("title"):
+            ctx.skip(f"entry {key}", "no title")
+            continue
+        yield make_paper(
+            title=str(rec["title"]),
+            abstract=str(rec.get("abstract") or ""),
+            authors=_list_field(rec.get("authors")),
+            published=iso_date(rec.get("publication_date")),
+            upvotes=_int(rec.get("upvotes")),
+            url=f"https://huggingface.co/papers/{key}",
+            arxiv_id=key,
+            source=HF_API,
+        )
+
+
+def parse_hf_html(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    m = _HF_PROPS.search(text)
+    if not m:
+        raise InputError(f"{ctx.name}: a Daily Papers page without its data-props; save the page again")
+    props = load_json(html.unescape(m.group(1) or m.group(2)), ctx)
+    for n, item in _hf_items(props, ctx):
+        paper = hf_paper(item, HF_HTML) if isinstance(item, dict) else None
+        if paper is None:
+            ctx.skip(f"item {n}", "no title")
+            continue
+        yield paper
+
+
+_FIELDS = {
+    "title": ("title", "Title", "name"),
+    "abstract": ("abstract", "summary", "Abstract", "description"),
+    "authors": ("authors", "author", "Authors"),
+    "published": ("published", "publication_date", "date", "published_date", "publishedAt", "year", "created"),
+    "url": ("url", "abs", "link", "URL"),
+    "categories": ("categories", "category", "tags"),
+}
+
+
+def _get(rec: dict[str, Any], key: str) -> Any:
+    for name in _FIELDS[key]:
+        if rec.get(name) not in (None, "", []):
+            return rec[name]
+    return None
+
+
+def record_paper(rec: dict[str, Any]) -> Paper | None:
+    """A generic JSON record: our own `parse` output, the arXiv daily crawl, per-paper feed JSON."""
+    title = _get(rec, "title")
+    if not isinstance(title, str) or not title.strip():
+        return None
+    from papertriage.sources.feeds import _ANNOUNCE, _ARXIV_TITLE
+
+    abstract = _get(rec, "abstract")
+    abstract = abstract if isinstance(abstract, str) else ""
+    categories = _list_field(_get(rec, "categories"))
+    arxiv = None
+    raw_id = str(rec.get("id") or "")
+    extra_in: dict[str, Any] = rec["extra"] if isinstance(rec.get("extra"), dict) else {}
+    doi = raw_id[4:] if raw_id.startswith("doi:") else (rec.get("doi") or extra_in.get("doi"))
+    url = _get(rec, "url")
+    for candidate in (raw_id.removeprefix("arxiv:"), rec.get("arxiv_id"), url, rec.get("pdf")):
+        if isinstance(candidate, str) and candidate:
+            from papertriage.models import canonical_arxiv_id
+
+            arxiv = canonical_arxiv_id(candidate)
+            if arxiv:
+                break
+    m = _ARXIV_TITLE.search(title)
+    if m:
+        arxiv = arxiv or m.group(1)
+        categories = categories or [c.strip() for c in m.group(2).split(",")]
+        title = title[: m.start()].rstrip(". ")
+    a = _ANNOUNCE.match(abstract)
+    if a:
+        arxiv = arxiv or a.group(1)
+        abstract = abstract[a.end():]
+    authors = _list_field(_get(rec, "authors"))
+    published = _get(rec, "published")
+    known = {n for names in _FIELDS.values() for n in names} | {"id", "doi", "arxiv_id", "pdf", "extra", "source",
+                                                                "n_authors", "organization", "upvotes"}
+    extra: dict[str, Any] = {k: v for k, v in rec.items()
+                             if k not in known and isinstance(v, (str, int, float, list)) and v != ""}
+    extra.update(extra_in)
+    return make_paper(
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        n_authors=_int(rec.get("n_authors")),
+        organization=rec.get("organization") if isinstance(rec.get("organization"), str) else None,
+        published=iso_date(str(published)) if published else None,
+        upvotes=_int(rec.get("upvotes")),
+        url=url if isinstance(url, str) else None,
+        categories=categories,
+        arxiv_id=arxiv,
+        doi=doi if isinstance(doi, str) else None,
+        source=str(rec.get("source") or JSON_RECORDS) if rec.get("source") else JSON_RECORDS,
+        extra=extra,
+    )
+
+
+def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    stripped = text.lstrip("\ufeff \t\r\n")
+    records: Iterator[tuple[str, Any]]
+    if stripped.startswith("[") or (stripped.startswith("{") and _single_document(stripped)):
+        data = load_json(stripped, ctx)
+        if isinstance(data, dict):
+            for key in ("papers", "records", "items", "data", "results"):
+                if isinstance(data.get(key), list):
+                    data = data[key]
+                    break
+        items = data if isinstance(data, list) else [data]
+        records = ((f"item {n}", item) for n, item in enumerate(items, 1))
+    else:
+        records = _jsonl(text, ctx)
+    for where, rec in records:
+        if isinstance(rec, str):
+            rec = _repr_item(rec, ctx, 0) or rec
+        if not isinstance(rec, dict):
+            ctx.skip(where, "not a JSON object")
+            continue
+        paper = record_paper(rec)
+        if paper is None:
+            ctx.skip(where, "record has no title")
+            continue
+        yield paper
+
+
+def _single_document(text: str) -> bool:
+    """A pretty-printed JSON object (one document) rather than one object per line."""
+    first = text.split("\n", 1)[0].strip()
+    return first == "{" or not first.endswith("}")
+
+
+def _jsonl(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any]]:
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            yield f"line {number}", json.loads(line)
+        except json.JSONDecodeError as exc:
+            ctx.skip(f"line {number}", f"broken JSON ({exc.msg})")
+        except RecursionError:
+            ctx.skip(f"line {number}", "nested too deeply")

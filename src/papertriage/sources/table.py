@@ -1,0 +1,111 @@
+"""CSV and TSV exports with title/abstract columns: Scopus, Embase, Web of Science, SYNERGY, spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+from typing import Iterator
+
+from papertriage.models import Paper, make_paper
+from papertriage.sources.base import ParseContext, iso_date
+
+NAME = "csv"
+
+_COLUMNS = {
+    "title": ("title", "ti", "article title", "document title", "primary title", "titles", "paper title"),
+    "abstract": ("abstract", "ab", "abstracts", "summary", "description"),
+    "authors": ("authors", "author", "au", "author names", "author full names", "af"),
+    "year": ("year", "py", "publication year", "pubyear", "date", "published", "publication date"),
+    "doi": ("doi", "di"),
+    "url": ("url", "link", "open url link"),
+    "id": ("id", "arxiv id", "arxiv_id", "pubmedid", "pmid", "pm", "ut", "eid", "accession number"),
+    "keywords": ("keywords", "author keywords", "de", "keywords plus"),
+    "journal": ("source title", "journal", "so", "source"),
+}
+_FIELD_LIMIT = 10 * 1024 * 1024
+
+
+def _header_fields(line: str) -> tuple[str, list[str]] | None:
+    line = line.lstrip("\ufeff")
+    delimiter = "\t" if line.count("\t") > line.count(",") else ","
+    cells = [c.strip().strip('"').strip().lower() for c in line.split(delimiter)]
+    return delimiter, cells
+
+
+def detect(head: str) -> bool:
+    first = head.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
+    parsed = _header_fields(first)
+    if not parsed:
+        return False
+    _, cells = parsed
+    return len(cells) >= 2 and any(c in _COLUMNS["title"] for c in cells)
+
+
+def _pick(header: list[str], key: str) -> int | None:
+    for name in _COLUMNS[key]:
+        if name in header:
+            return header.index(name)
+    return None
+
+
+def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    text = text.lstrip("\ufeff")
+    if "\r" in text and "\n" not in text[:200000]:
+        text = text.replace("\r", "\n")  # Web of Science tab-delimited exports end lines with CR only
+    first = text.split("\n", 1)[0]
+    delimiter, _ = _header_fields(first) or (",", [])
+    csv.field_size_limit(min(sys.maxsize, _FIELD_LIMIT))
+    if delimiter == "\t":  # Web of Science TSV is unquoted and has stray quote characters
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return
+    cols = {key: _pick(header, key) for key in _COLUMNS}
+    wos = "ut" in header and "ti" in header
+    if cols["title"] is None:
+        return
+    label_columns = [h for h in header if h.startswith("label") or h in ("included", "relevant")]
+    try:
+        for row_number, row in enumerate(reader, 2):
+            if not any(cell.strip() for cell in row):
+                continue
+
+            def cell(key: str, row: list[str] = row) -> str:
+                i = cols[key]
+                return row[i].strip() if i is not None and i < len(row) else ""
+
+            title = cell("title")
+            if not title:
+                ctx.skip(f"row {row_number}", "no title")
+                continue
+            raw_id = cell("id")
+            authors_raw = cell("authors")
+            sep = ";" if ";" in authors_raw or wos else ","
+            authors = [a.strip() for a in authors_raw.split(sep) if a.strip()]
+            extra: dict[str, object] = {h: row[header.index(h)] for h in label_columns if header.index(h) < len(row)}
+            if raw_id:
+                extra["source_id"] = raw_id
+            journal = cell("journal")
+            if journal:
+                extra["journal"] = journal
+            keywords = cell("keywords")
+            if keywords:
+                extra["keywords"] = [k.strip() for k in re.split(r";", keywords) if k.strip()]
+            yield make_paper(
+                title=title,
+                abstract=cell("abstract"),
+                authors=authors,
+                published=iso_date(cell("year")),
+                url=cell("url") or None,
+                doi=cell("doi") or None,
+                arxiv_id=raw_id if re.match(r"^(arxiv:)?\d{4}\.\d{4,5}(v\d+)?$", raw_id, re.I) else None,
+                source=NAME,
+                extra=extra,
+            )
+    except csv.Error as exc:
+        ctx.skip(f"row {reader.line_num}", f"broken CSV ({exc})")

@@ -1,0 +1,163 @@
+"""Tagged-line formats: RIS, Web of Science plain text and PubMed MEDLINE (nbib)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from papertriage.models import Paper, make_paper
+from papertriage.sources.base import ParseContext, iso_date
+
+RIS = "ris"
+WOS = "wos-tagged"
+MEDLINE = "pubmed-medline"
+
+_RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*)|)$")
+_WOS_TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*)|)$")
+_MEDLINE_TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3}) *- (.*)$")
+
+
+def detect_ris(head: str) -> bool:
+    return re.search(r"^TY  ?- ", head[:20000].lstrip("\ufeff"), re.M) is not None and \
+        re.search(r"^(?:ER  ?-|T[I1]  ?- |AU  ?- )", head, re.M) is not None
+
+
+def detect_wos(head: str) -> bool:
+    text = head.lstrip("\ufeff")
+    return text.startswith("FN ") or (re.search(r"^PT [A-Z]\s*$", text, re.M) is not None
+                                      and re.search(r"^TI ", text, re.M) is not None)
+
+
+def detect_medline(head: str) -> bool:
+    return re.search(r"^PMID- ?\d+", head.lstrip("\ufeff"), re.M) is not None
+
+
+Record = list[tuple[str, str, int]]
+"""(tag, value, line number) in file order, continuation lines joined."""
+
+
+def _records(text: str, tag_re: re.Pattern[str], start: set[str], end: set[str]) -> Iterator[Record]:
+    record: Record = []
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
+        line = raw.rstrip()
+        m = tag_re.match(line)
+        if m:
+            tag, value = m.group(1), (m.group(2) or "").strip()
+            if tag in start and record:
+                yield record
+                record = []
+            if tag in end:
+                if record:
+                    yield record
+                record = []
+                continue
+            record.append((tag, value, number))
+        elif line.strip() and record:
+            tag, value, at = record[-1]
+            record[-1] = (tag, f"{value} {line.strip()}".strip(), at)
+    if record:
+        yield record
+
+
+def _first(fields: dict[str, list[str]], *tags: str) -> str:
+    for tag in tags:
+        values = fields.get(tag)
+        if values and values[0]:
+            return values[0]
+    return ""
+
+
+def _all(fields: dict[str, list[str]], *tags: str) -> list[str]:
+    for tag in tags:
+        if fields.get(tag):
+            return fields[tag]
+    return []
+
+
+def _group(record: Record) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for tag, value, _ in record:
+        fields.setdefault(tag, []).append(value)
+    return fields
+
+
+def _arxiv_from(*texts: str) -> str | None:
+    for text in texts:
+        m = re.search(r"arxiv(?:\.org/abs/|:)\s*([\w.\-/]+\d)", text or "", re.I)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _split_authors(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out += [a.strip() for a in re.split(r";", v) if a.strip()] if ";" in v else [v]
+    return out
+
+
+def _paper(record: Record, ctx: ParseContext, source: str, *, title_tags: tuple[str, ...], abstract_tags: tuple[str, ...],
+           author_tags: tuple[str, ...], date_tags: tuple[str, ...], doi_tags: tuple[str, ...],
+           url_tags: tuple[str, ...], keyword_tags: tuple[str, ...], extra_tags: dict[str, str],
+           doi: str | None = None, url: str | None = None) -> Paper | None:
+    fields = _group(record)
+    title = _first(fields, *title_tags)
+    if not title:
+        if record[0][0] in ("TY", "PT", "PMID"):
+            ctx.skip(f"line {record[0][2]}", "record has no title")
+        # else: tags between one record's end and the next start (Ovid's NL after ER), not a paper
+        return None
+    urls = _all(fields, *url_tags)
+    url = url or next((u for u in urls if u.startswith("http")), None)
+    doi = doi or _first(fields, *doi_tags)
+    date = next((iso_date(d) for d in (_first(fields, t) for t in date_tags) if iso_date(d)), None)
+    extra: dict[str, object] = {key: _first(fields, tag) for tag, key in extra_tags.items()}
+    keywords = [k for v in _all(fields, *keyword_tags) for k in re.split(r"[;\n]", v) if k.strip()]
+    if keywords:
+        extra["keywords"] = [k.strip() for k in keywords]
+    return make_paper(
+        title=title,
+        abstract=" ".join(_all(fields, *abstract_tags)),
+        authors=_split_authors(_all(fields, *author_tags)),
+        published=date,
+        url=url,
+        doi=doi or next((u for u in urls if "doi.org/" in u), None),
+        arxiv_id=_arxiv_from(*urls, _first(fields, "AN")),
+        source=source,
+        extra=extra,
+    )
+
+
+def parse_ris(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    for record in _records(text, _RIS_TAG, {"TY"}, {"ER"}):
+        paper = _paper(record, ctx, RIS, title_tags=("TI", "T1", "CT", "BT", "ST"), abstract_tags=("AB", "N2"),
+                       author_tags=("AU", "A1", "A2"), date_tags=("DA", "PY", "Y1", "Y2"), doi_tags=("DO",),
+                       url_tags=("UR", "L1", "L2"), keyword_tags=("KW",),
+                       extra_tags={"JO": "journal", "JF": "journal", "T2": "journal", "SN": "issn", "TY": "type"})
+        if paper:
+            yield paper
+
+
+def parse_wos(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    for record in _records(text, _WOS_TAG, {"PT"}, {"ER", "EF"}):
+        if all(tag in ("FN", "VR") for tag, _, _ in record):
+            continue
+        record = [r for r in record if r[0] not in ("FN", "VR")]
+        paper = _paper(record, ctx, WOS, title_tags=("TI",), abstract_tags=("AB",), author_tags=("AF", "AU"),
+                       date_tags=("PY",), doi_tags=("DI",), url_tags=(), keyword_tags=("DE", "ID"),
+                       extra_tags={"SO": "journal", "UT": "wos_id", "PM": "pmid"})
+        if paper:
+            yield paper
+
+
+def parse_medline(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    for record in _records(text, _MEDLINE_TAG, {"PMID"}, set()):
+        fields = _group(record)
+        pmid = _first(fields, "PMID")
+        doi = next((v.split()[0] for v in _all(fields, "AID", "LID") if "[doi]" in v), None)
+        paper = _paper(record, ctx, MEDLINE, title_tags=("TI", "BTI"), abstract_tags=("AB",), author_tags=("FAU", "AU"),
+                       date_tags=("DP", "DEP", "DA"), doi_tags=(), url_tags=("AID",), keyword_tags=("OT", "MH"),
+                       extra_tags={"PMID": "pmid", "JT": "journal", "TA": "journal_abbrev"},
+                       doi=doi, url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None)
+        if paper:
+            yield paper
