@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from papertriage.models import Profile, Term
+from papertriage.models import Profile, Term, make_paper
 from papertriage.scoring import Scorer
 
 
 def found(term: str, text: str, *, exact: bool = False, threshold: float = 88, aliases: tuple[str, ...] = ()) -> list[str]:
     """The paper words the term matched in text ([] when none)."""
-    scorer = Scorer([Profile("p", (Term(term, aliases=aliases, exact=exact),), threshold=threshold)])
-    return [hit.text for hit in scorer.matcher.find(text).values()]
+    profile = Profile("p", (Term(term, aliases=aliases, exact=exact),), threshold=threshold, fields=(("title", 1.0),))
+    scored = Scorer([profile]).score(make_paper(title=text, source="test"))
+    return [m.text for m in scored.matches]
 
 
 @pytest.mark.parametrize("text", ["Mixture-of-Experts layers", "MIXTURE OF EXPERTS", "mixture_of_experts", "mixture/of/experts"])

@@ -84,3 +84,28 @@ def test_top_keeps_the_same_best_papers_as_a_full_sort() -> None:
     papers = [paper(f"Paper {i}", "pruning " * (i % 4) + "quantization " * (i % 3)) for i in range(40)]
     full = rank([scorer.score(p) for p in papers])
     assert [s.paper.id for s in rank([scorer.score(p) for p in papers], top=5)] == [s.paper.id for s in full[:5]]
+
+
+def test_several_processes_give_the_same_ranking_as_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from papertriage.exports.json_export import record
+    from papertriage.triage import rank_listings
+
+    topics = ["pruning", "quantization of weights", "mixture of experts", "speech", "graphs", "LoRA adapters"]
+    files = []
+    for day in range(6):
+        path = tmp_path / f"day{day}.jsonl"
+        rows = []
+        for n in range(40):
+            k = (day * 7 + n) % 60  # overlapping days: the same paper appears in several files
+            rows.append({"id": f"2501.{k:05d}", "title": f"Paper {k} on {topics[k % 6]}",
+                         "summary": f"We study {topics[(k * 5) % 6]} and {topics[(k + day) % 6]}." * (1 + day % 2)})
+        path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+        files.append(str(path))
+    prof = Profile("p", (Term("pruning"), Term("quantization", 2), Term("mixture of experts"), Term("LoRA")))
+    runs = [rank_listings(files, [prof], top=top, jobs=jobs, shard_bytes=1) for jobs in (1, 2) for top in (5, 0)]
+    one, many = [record(r) for r in runs[0].results], [record(r) for r in runs[2].results]
+    assert one == many and len(one) == 5
+    assert [s.paper.to_dict() for s in runs[1].results] == [s.paper.to_dict() for s in runs[3].results]
+    assert runs[1].total == runs[3].total == 60

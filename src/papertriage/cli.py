@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Callable, List, Optional, TypeVar
+from typing import Any, Callable, Iterator, List, Optional, TypeVar
 
 import typer
 
@@ -121,8 +122,40 @@ def load_profiles(config: Optional[str], profile_names: List[str], keywords: Lis
     return profiles
 
 
-def summary(stats: dict[str, int], inputs: int) -> None:
-    parts = [f"read {stats.get('unique', 0)} papers from {inputs} listing{'s' if inputs != 1 else ''}"]
+@contextmanager
+def progress_reporter() -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, for terminals only, shown once a run has taken a second."""
+    if not sys.stderr.isatty() or os.environ.get("PAPERTRIAGE_NO_PROGRESS"):
+        yield None
+        return
+    import time
+
+    started = time.monotonic()
+    bar: list[Any] = []
+
+    def report(done: int, total: int) -> None:
+        if not bar:
+            if time.monotonic() - started < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            progress = Progress(TextColumn("ranking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                console=Console(stderr=True), transient=True)
+            progress.start()
+            bar.extend([progress, progress.add_task("shards", total=total)])
+        bar[0].update(bar[1], completed=done, total=total)
+
+    try:
+        yield report
+    finally:
+        if bar:
+            bar[0].stop()
+
+
+def summary(stats: dict[str, int]) -> None:
+    files = stats.get("files", 0)
+    parts = [f"read {stats.get('unique', 0)} papers from {files} listing{'s' if files != 1 else ''}"]
     if stats.get("merged"):
         parts.append(f"{stats['merged']} duplicate records merged")
     if stats.get("skipped"):
@@ -144,6 +177,7 @@ def rank_cmd(
     source_format: Optional[str] = FromOpt,
     keep_duplicates: bool = KeepDupOpt,
     abstracts: bool = typer.Option(False, "--abstracts", help="Show an abstract excerpt under each title."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes to use for large inputs (0 = one per core)."),
 ) -> None:
     """Rank the papers of LISTINGS against your profiles and show what to read first."""
 
@@ -154,9 +188,10 @@ def rank_cmd(
 
         profiles = load_profiles(config, profile, keyword, threshold)
         check_not_input(output, listings)
-        result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
-                               dedupe=not keep_duplicates, warn=warn)
-        summary(result.stats, len(listings))
+        with progress_reporter() as progress:
+            result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
+                                   dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress)
+        summary(result.stats)
         options = ExportOptions(
             color=use_color(output), abstracts=abstracts, sources=listings,
             profiles=[p.name for p in profiles], total=result.total,
@@ -198,7 +233,7 @@ def parse_cmd(
                 columns = ["id", "title", "abstract", "authors", "n_authors", "organization", "published",
                            "upvotes", "url", "categories", "source"]
                 write_rows([paper_row(p) for p in papers], columns, out)
-        summary(stats, len(listings))
+        summary(stats)
 
     guarded(run)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import filterfalse
 
 from rapidfuzz.distance import Indel
 
@@ -21,7 +22,14 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+_ASCII_WORDS = bytes.maketrans(
+    bytes(range(128)), bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)))
+
+
 def words(text: str) -> list[str]:
+    """The text's words, folded: runs of letters and digits (a bytes table does it fast for ASCII)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
     return _WORD.findall(fold(text))
 
 
@@ -68,6 +76,8 @@ class Pattern:
     stems: tuple[str, ...]
     exact: bool
     threshold: float
+    anchor: int = 0
+    """Index of the longest word: a multi-word pattern is only tried where this word occurs."""
 
     @property
     def joined(self) -> str:
@@ -77,7 +87,9 @@ class Pattern:
 def compile_pattern(text: str, *, exact: bool = False, threshold: float = 88.0) -> Pattern:
     ws = tuple(words(text))
     is_exact = exact or len("".join(ws)) <= SHORT_TERM
-    return Pattern(text, ws, tuple(stem(w) for w in ws), is_exact, threshold)
+    stems = tuple(stem(w) for w in ws)
+    anchor = max(range(len(ws)), key=lambda i: (len(stems[i]), -i)) if ws else 0
+    return Pattern(text, ws, stems, is_exact, threshold, anchor)
 
 
 def word_similarity(pattern_stem: str, pattern_word: str, token: str, token_stem: str,
@@ -99,16 +111,19 @@ def word_similarity(pattern_stem: str, pattern_word: str, token: str, token_stem
 
 @dataclass
 class FieldHit:
-    """The best occurrence of one pattern in one field."""
+    """The best occurrence of one pattern in one field: similarity, how often it matched, and where."""
 
     similarity: float
-    text: str
     count: int
-    spans: list[tuple[int, int]] = field(default_factory=list)
+    start: int
+    """Token index of the best occurrence (the first one among equals)."""
+    end: int
 
 
-TRIGGER_THRESHOLD = 70.0
-"""A multi-word pattern is tried at a word this similar to its first word (the window decides)."""
+_FIELD_BREAK = "\x00"
+"""Put between the words of two fields scanned together; no run of words may contain it."""
+TRIGGER_THRESHOLD = 80.0
+"""A multi-word pattern is tried where a word is this similar to its anchor word (the whole run decides)."""
 
 
 class Matcher:
@@ -121,103 +136,146 @@ class Matcher:
         for i, p in enumerate(patterns):
             if not p.words:
                 continue
+            word, st = p.words[p.anchor], p.stems[p.anchor]
             if p.exact:
-                self._exact_words.setdefault(p.words[0], []).append(i)
-                self._exact_words.setdefault(p.words[0] + "s", []).append(i)
-                if len(p.words[0]) > SHORT_TERM:
-                    self._exact_words.setdefault(p.stems[0], []).append(i)
+                self._exact_words.setdefault(word, []).append(i)
+                self._exact_words.setdefault(word + "s", []).append(i)
+                if len(word) > SHORT_TERM:
+                    self._exact_words.setdefault(st, []).append(i)
             else:
-                self._by_initial.setdefault(p.stems[0][:1], []).append(i)
+                self._by_initial.setdefault(st[:1], []).append(i)
         self._known: set[str] = set()
         self._hits: dict[str, list[tuple[int, float]]] = {}
         self._hit_words: set[str] = set()
+        self._stems: dict[str, str] = {}
 
     def _learn(self, token: str) -> None:
         self._known.add(token)
-        st = stem(token)
+        st = self.stem_of(token)
         found: list[tuple[int, float]] = []
         for i in self._exact_words.get(token, []) + self._exact_words.get(st, []):
             p = self.patterns[i]
-            if word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
+            if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
                 found.append((i, 100.0))
         for i in self._by_initial.get(st[:1], ()):
             p = self.patterns[i]
+            a = p.anchor
             threshold = p.threshold if len(p.words) == 1 else min(p.threshold, TRIGGER_THRESHOLD)
-            sim = word_similarity(p.stems[0], p.words[0], token, st, False, threshold)
+            sim = word_similarity(p.stems[a], p.words[a], token, st, False, threshold)
             if sim:
                 found.append((i, sim))
         if found:
             self._hits[token] = sorted(set(found))
             self._hit_words.add(token)
 
-    def might_match(self, text: str) -> bool:
-        """Cheap test: does any word of the text start a pattern? Most papers answer no."""
-        distinct = set(words(text))
-        for token in distinct - self._known:
-            self._learn(token)
-        return not self._hit_words.isdisjoint(distinct)
+    def stem_of(self, token: str) -> str:
+        st = self._stems.get(token)
+        if st is None:
+            st = self._stems[token] = stem(token)
+        return st
 
-    def find(self, text: str) -> dict[int, FieldHit]:
-        """Every pattern found in text, with its best similarity, matched words and count."""
-        if not self.might_match(text):
-            return {}
-        spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-        tokens = [fold(text[a:b]) for a, b in spans]
-        # fold() can split one written word into several (rare ligatures); keep them aligned
-        flat_tokens: list[str] = []
-        flat_spans: list[tuple[int, int]] = []
-        for (a, b), tok in zip(spans, tokens, strict=True):
-            for part in _WORD.findall(tok) or [tok]:
-                flat_tokens.append(part)
-                flat_spans.append((a, b))
-        stems: list[str] | None = None
-        out: dict[int, FieldHit] = {}
-        for pos, token in enumerate(flat_tokens):
-            hits = self._hits.get(token)
-            if hits is None:
-                if token not in self._known:
-                    self._learn(token)
-                    hits = self._hits.get(token)
-                if hits is None:
-                    continue
-            for i, sim in hits:
+    def scan(self, text: str) -> dict[int, FieldHit]:
+        """Every pattern found in text with its best similarity, count and position (token indices)."""
+        return self.scan_fields([text])[0]
+
+    def scan_fields(self, texts: list[str]) -> list[dict[int, FieldHit]]:
+        """`scan` for several fields of one paper at once (one pass over their words).
+
+        The per-paper work is C-speed set operations unless a word of the text starts a pattern;
+        the fuzzy comparisons happen once per distinct word of the whole listing (see `_learn`).
+        """
+        tokens: list[str] = []
+        starts = []
+        for text in texts:
+            if tokens:
+                tokens.append(_FIELD_BREAK)
+            starts.append(len(tokens))
+            tokens += words(text)
+        outs: list[dict[int, FieldHit]] = [{} for _ in texts]
+        # C-speed passes over the words: learn the new ones, then pick those that start a pattern
+        for token in filterfalse(self._known.__contains__, tokens):
+            if token not in self._known:
+                self._learn(token)
+        present = self._hit_words.intersection(tokens)
+        if not present:
+            return outs
+        last = len(starts) - 1
+        count_of = tokens.count
+        for token in present:
+            at = tokens.index(token)
+            positions = [at]
+            for _ in range(count_of(token) - 1):
+                at = tokens.index(token, at + 1)
+                positions.append(at)
+            for i, word_sim in self._hits[token]:
                 p = self.patterns[i]
-                end = pos + 1
-                if len(p.words) > 1:
-                    if stems is None:
-                        stems = [stem(t) for t in flat_tokens]
-                    sim, end = self._window(p, flat_tokens, stems, pos)
-                    if not sim:
+                multi = len(p.words) > 1
+                for pos in positions:
+                    if multi:
+                        sim, begin, end = self._window(p, tokens, pos)
+                        if not sim:
+                            continue
+                    else:
+                        sim, begin, end = word_sim, pos, pos + 1
+                    field = last
+                    while starts[field] > begin:
+                        field -= 1
+                    if field:
+                        begin -= starts[field]
+                        end -= starts[field]
+                    out = outs[field]
+                    hit = out.get(i)
+                    if hit is None:
+                        out[i] = FieldHit(sim, 1, begin, end)
                         continue
-                a, b = flat_spans[pos][0], flat_spans[end - 1][1]
-                hit = out.get(i)
-                if hit is None:
-                    out[i] = FieldHit(sim, text[a:b], 1, [(a, b)])
-                else:
                     hit.count += 1
-                    hit.spans.append((a, b))
-                    if sim > hit.similarity:
-                        hit.similarity, hit.text = sim, text[a:b]
-        return out
+                    if sim > hit.similarity or (sim == hit.similarity and begin < hit.start):
+                        hit.similarity, hit.start, hit.end = sim, begin, end
+        return outs
 
     @staticmethod
-    def _window(p: Pattern, tokens: list[str], stems: list[str], pos: int) -> tuple[float, int]:
-        """Best similarity of a multi-word pattern to word runs starting at pos (one word more or fewer)."""
-        n = len(p.words)
-        best, best_end = 0.0, pos
+    def matched_text(text: str, start: int, end: int) -> str:
+        """The words from token start to token end as written in text (original case and hyphens)."""
+        spans: list[tuple[int, int]] = []
+        for m in _WORD.finditer(text):
+            parts = _WORD.findall(fold(m.group(0))) if not m.group(0).isascii() else [m.group(0)]
+            spans.extend([m.span()] * max(1, len(parts)))
+            if len(spans) >= end:
+                break
+        if end > len(spans) or start >= end:
+            return " ".join(_WORD.findall(fold(text))[start:end])
+        return text[spans[start][0]:spans[end - 1][1]]
+
+    def _window(self, p: Pattern, tokens: list[str], pos: int) -> tuple[float, int, int]:
+        """Best (similarity, start, end) of a multi-word pattern over word runs around its anchor at pos.
+
+        Runs of the pattern's length, one word fewer and one more are tried; a fuzzy run must begin
+        and end with the first letters of the pattern's first and last words.
+        """
+        n, a = len(p.words), p.anchor
+        start = pos - a
+        if start >= 0 and start + n <= len(tokens):
+            run = tokens[start:start + n]
+            if tuple(run) == p.words or tuple(self.stem_of(t) for t in run) == p.stems:
+                return 100.0, start, start + n
         if p.exact:
-            if tuple(tokens[pos:pos + n]) == p.words or tuple(stems[pos:pos + n]) == p.stems:
-                return 100.0, pos + n
-            return 0.0, pos
+            return 0.0, pos, pos
+        best, best_start, best_end = 0.0, pos, pos
         target, target_words = p.joined, " ".join(p.words)
-        for size in (n, n - 1, n + 1):
-            end = pos + size
-            if size < 1 or end > len(tokens):
+        first, last = p.stems[0][:1], p.stems[-1][:1]
+        for offset in (a, a - 1, a + 1):
+            begin = pos - offset
+            if begin < 0 or begin > pos or not tokens[begin].startswith(first):
                 continue
-            sim = 100 * max(Indel.normalized_similarity(target, " ".join(stems[pos:end])),
-                            Indel.normalized_similarity(target_words, " ".join(tokens[pos:end])))
-            if sim > best and sim >= p.threshold:
-                best, best_end = sim, end
-        if best and stems[best_end - 1][:1] != p.stems[-1][:1]:
-            return 0.0, pos
-        return best, best_end
+            for size in (n, n - 1, n + 1):
+                end = begin + size
+                if size < 2 or end <= pos or end > len(tokens) or not tokens[end - 1].startswith(last):
+                    continue
+                run = tokens[begin:end]
+                if _FIELD_BREAK in run:
+                    continue
+                sim = 100 * max(Indel.normalized_similarity(target, " ".join(self.stem_of(t) for t in run)),
+                                Indel.normalized_similarity(target_words, " ".join(run)))
+                if sim > best and sim >= p.threshold:
+                    best, best_start, best_end = sim, begin, end
+        return best, best_start, best_end

@@ -28,8 +28,10 @@ class _Concept:
 class _CompiledProfile:
     profile: Profile
     concepts: tuple[_Concept, ...]
-    exclude: tuple[int, ...]
-    require: tuple[int, ...]
+    exclude: frozenset[int]
+    require: frozenset[int]
+    concepts_of: dict[int, tuple[int, ...]]
+    """Pattern index -> the concepts (by position) it belongs to."""
 
 
 class Scorer:
@@ -53,67 +55,83 @@ class Scorer:
                 _Concept(t.term, t.weight, tuple(add(x, t.exact, prof.threshold) for x in (t.term, *t.aliases)))
                 for t in prof.terms
             )
+            concepts_of: dict[int, tuple[int, ...]] = {}
+            for c, concept in enumerate(concepts):
+                for i in dict.fromkeys(concept.patterns):
+                    concepts_of[i] = (*concepts_of.get(i, ()), c)
             compiled.append(_CompiledProfile(
                 prof,
                 concepts,
-                tuple(add(x, False, prof.threshold) for x in prof.exclude),
-                tuple(add(x, False, prof.threshold) for x in prof.require),
+                frozenset(add(x, False, prof.threshold) for x in prof.exclude),
+                frozenset(add(x, False, prof.threshold) for x in prof.require),
+                concepts_of,
             ))
         self._compiled = compiled
         self.matcher = Matcher(patterns)
         self.fields = sorted({f for prof in profiles for f, _ in prof.fields})
 
     def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
-        out = {}
-        for name in self.fields:
-            text = getattr(paper, name, None)
-            if isinstance(text, str) and text:
-                out[name] = self.matcher.find(text)
-        return out
+        names = [name for name in self.fields if getattr(paper, name, "")]
+        return dict(zip(names, self.matcher.scan_fields([getattr(paper, name) for name in names]), strict=True))
 
-    def score_profile(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> tuple[float, tuple[Match, ...]] | None:
-        """The paper's score for one profile and its matches; None when an exclude/require rule drops it."""
-        found = {i for field_hits in hits.values() for i in field_hits}
-        if any(i in found for i in cp.exclude):
-            return None
-        if cp.require and not any(i in found for i in cp.require):
-            return None
+    def score_profile(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]],
+                      paper: Paper | None = None) -> tuple[float, tuple[Match, ...]] | None:
+        """The paper's score for one profile and its matches; None when an exclude/require rule drops it.
+
+        With the paper given, each match also records the words it matched as written there.
+        """
+        if cp.exclude or cp.require:
+            found = set().union(*hits.values())
+            if not cp.exclude.isdisjoint(found):
+                return None
+            if cp.require and cp.require.isdisjoint(found):
+                return None
+        # group the hits by (concept, field); only patterns that were found are visited
+        groups: dict[tuple[int, int], list[FieldHit]] = {}
+        for f, (field_name, _) in enumerate(cp.profile.fields):
+            field_hits = hits.get(field_name)
+            if not field_hits:
+                continue
+            for i, hit in field_hits.items():
+                for c in cp.concepts_of.get(i, ()):
+                    groups.setdefault((c, f), []).append(hit)
         matches: list[Match] = []
-        for concept in cp.concepts:
-            for field_name, field_weight in cp.profile.fields:
-                field_hits = hits.get(field_name)
-                if not field_hits:
-                    continue
-                variants = [field_hits[i] for i in concept.patterns if i in field_hits]
-                if not variants:
-                    continue
-                best = max(variants, key=lambda h: h.similarity)
-                count = sum(h.count for h in variants)
-                similarity = round(best.similarity, 1)
-                # from the rounded similarity, so the explanation reproduces the score exactly
-                contribution = concept.weight * field_weight * similarity / 100 * saturate(count)
-                matches.append(Match(
-                    term=concept.term,
-                    field=field_name,
-                    text=best.text,
-                    similarity=similarity,
-                    count=count,
-                    term_weight=concept.weight,
-                    field_weight=field_weight,
-                    contribution=round(contribution, 4),
-                ))
+        for c, f in sorted(groups):
+            concept = cp.concepts[c]
+            field_name, field_weight = cp.profile.fields[f]
+            variants = groups[(c, f)]
+            best = max(variants, key=lambda h: (h.similarity, -h.start))
+            count = sum(h.count for h in variants)
+            similarity = round(best.similarity, 1)
+            # from the rounded similarity, so the explanation reproduces the score exactly
+            contribution = concept.weight * field_weight * similarity / 100 * saturate(count)
+            text = self.matcher.matched_text(getattr(paper, field_name), best.start, best.end) if paper else ""
+            matches.append(Match(
+                term=concept.term,
+                field=field_name,
+                text=text,
+                similarity=similarity,
+                count=count,
+                term_weight=concept.weight,
+                field_weight=field_weight,
+                contribution=round(contribution, 4),
+            ))
         score = round(sum(m.contribution for m in matches), 4)
         if not matches or score < cp.profile.min_score:
             return None
         return score, tuple(matches)
 
-    def score(self, paper: Paper) -> Scored:
-        """The paper's best profile (first in config order on a tie), or score 0 and no profile."""
+    def score(self, paper: Paper, *, detail: bool = True) -> Scored:
+        """The paper's best profile (first in config order on a tie), or score 0 and no profile.
+
+        detail=False leaves out the matched words (the score is the same); rank fills them in
+        only for the papers it shows.
+        """
         hits = self.field_hits(paper)
         best: Scored | None = None
         if any(hits.values()):
             for cp in self._compiled:
-                result = self.score_profile(cp, hits)
+                result = self.score_profile(cp, hits, paper if detail else None)
                 if result and (best is None or result[0] > best.score):
                     best = Scored(paper, result[0], cp.profile.name, result[1])
         return best or Scored(paper, 0.0, None, ())
@@ -123,7 +141,7 @@ class Scorer:
         hits = self.field_hits(paper)
         for cp in self._compiled:
             if cp.profile.name == profile_name:
-                result = self.score_profile(cp, hits)
+                result = self.score_profile(cp, hits, paper)
                 if result:
                     return Scored(paper, result[0], profile_name, result[1])
         return Scored(paper, 0.0, None, ())

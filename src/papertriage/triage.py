@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from papertriage.models import Paper, Profile, Scored
 from papertriage.scoring import Scorer, rank, sort_key
-from papertriage.sources import Deduplicator, merge, read_papers
+from papertriage.sources import Deduplicator, expand_inputs, merge, read_papers
 from papertriage.sources.base import Warn
+
+SHARD_BYTES = 4 * 1024 * 1024
+"""Inputs are cut into shards of at least this many bytes (whole files, in order); shards run in parallel."""
+MAX_SHARDS = 8
+PARALLEL_BYTES = 2 * 1024 * 1024
+"""Below this much input a process pool costs more than it saves."""
 
 
 @dataclass
@@ -37,26 +45,189 @@ def read_unique(inputs: list[str], *, fmt: str | None, dedupe: bool, warn: Warn,
     stats["unique"] = dedup.count if dedup else stats.get("papers", 0)
 
 
-def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None = None, top: int = 0,
-                  min_score: float = 1e-9, dedupe: bool = True, warn: Warn = lambda m: None) -> RankResult:
-    """Score every paper of the inputs and keep the best; with top > 0 memory stays bounded."""
-    scorer = Scorer(profiles)
+@dataclass
+class _Shard:
+    files: list[str]
+    profiles: list[Profile]
+    fmt: str | None
+    top: int
+    min_score: float
+    dedupe: bool
+
+
+@dataclass
+class _ShardResult:
+    groups: list[tuple[tuple[str, ...], str | None]]
+    """Dedup keys of every paper group of the shard, in order."""
+    held: list[tuple[int, Scored]]
+    """(group index, scored) of the groups that may make the final ranking."""
+    stats: dict[str, int]
+    warnings: list[str]
+
+
+def _keep_best(held: dict[int, Scored], top: int) -> dict[int, Scored]:
+    return dict(sorted(held.items(), key=lambda kv: sort_key(kv[1]))[:top])
+
+
+_SCORERS: dict[tuple[Profile, ...], Scorer] = {}
+
+
+def _scorer_for(profiles: list[Profile]) -> Scorer:
+    """One scorer per process and profile set, so its word cache serves every shard the process runs."""
+    key = tuple(profiles)
+    if key not in _SCORERS:
+        _SCORERS.clear()
+        _SCORERS[key] = Scorer(profiles)
+    return _SCORERS[key]
+
+
+def _rank_shard(shard: _Shard) -> _ShardResult:
+    """Score one shard's papers, merging duplicates, and keep only what can reach the top.
+
+    A duplicate whose title and abstract equal the kept record's cannot change the score (only
+    those fields are scored), so it is merged without scoring again.
+    """
+    scorer = _scorer_for(shard.profiles)
+    warnings: list[str] = []
     stats: dict[str, int] = {}
     held: dict[int, Scored] = {}
-    limit = 4 * top + 256
-    for group, paper, new in read_unique(inputs, fmt=fmt, dedupe=dedupe, warn=warn, stats=stats):
-        if not new and group in held:
-            paper = merge(held[group].paper, paper)
-        scored = scorer.score(paper)
-        if scored.score >= min_score:
+    scored_text: dict[int, int] = {}
+    groups: list[tuple[tuple[str, ...], str | None]] = []
+    dedup = Deduplicator() if shard.dedupe else None
+    limit = 4 * shard.top + 256
+
+    def known_duplicate(arxiv: str, title: str, abstract: str) -> bool:
+        # a record of a paper already scored, not held, with the same text cannot change anything
+        group = dedup.group_of("arxiv:" + arxiv) if dedup else None
+        if group is None or group in held:
+            return False
+        return scored_text.get(group) == hash((" ".join(title.split()), " ".join(abstract.split())))
+
+    for paper in read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats,
+                             known_duplicate=known_duplicate if dedup else None):
+        if dedup is None:
+            group, new = len(groups), True
+            groups.append(Deduplicator.keys(paper))
+        else:
+            keys = dedup.keys(paper)
+            group, new = dedup.add_keys(*keys)
+            if new:
+                groups.append(keys)
+        fingerprint = hash((paper.title, paper.abstract))
+        if not new:
+            kept = held.get(group)
+            if kept is not None:
+                paper = merge(kept.paper, paper)
+                fingerprint = hash((paper.title, paper.abstract))
+                if scored_text.get(group) == fingerprint:
+                    held[group] = Scored(paper, kept.score, kept.profile, kept.matches)
+                    continue
+            elif scored_text.get(group) == fingerprint:
+                continue
+        scored = scorer.score(paper, detail=False)
+        scored_text[group] = fingerprint
+        if scored.score >= shard.min_score:
             held[group] = scored
         else:
             held.pop(group, None)
-        if top and len(held) > limit:
-            keep = sorted(held.items(), key=lambda kv: sort_key(kv[1]))[:top]
-            held = dict(keep)
-    results = rank(held.values(), top=top, min_score=min_score)
-    return RankResult(results, stats.get("unique", 0), stats.get("merged", 0), stats.get("skipped", 0), stats)
+        if shard.top and len(held) > limit:
+            held = _keep_best(held, shard.top)
+    if shard.top:
+        held = _keep_best(held, shard.top)
+    stats["merged"] = (dedup.merged if dedup else 0) + stats.get("duplicates", 0)
+    return _ShardResult(groups, sorted(held.items()), stats, warnings)
+
+
+def plan_shards(files: list[str], shard_bytes: int = SHARD_BYTES) -> list[list[str]]:
+    """Consecutive files in groups of about shard_bytes: the same plan whatever the machine."""
+    sizes = [Path(f).stat().st_size if f != "-" and Path(f).is_file() else 0 for f in files]
+    total = sum(sizes)
+    target = max(shard_bytes, total // MAX_SHARDS + 1)
+    shards: list[list[str]] = [[]]
+    size = 0
+    for f, n in zip(files, sizes, strict=True):
+        if shards[-1] and size + n > target:
+            shards.append([])
+            size = 0
+        shards[-1].append(f)
+        size += n
+    return shards
+
+
+Progress = Callable[[int, int], None]
+
+
+def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None = None, top: int = 0,
+                  min_score: float = 1e-9, dedupe: bool = True, warn: Warn = lambda m: None,
+                  jobs: int = 0, progress: Progress | None = None, shard_bytes: int = SHARD_BYTES) -> RankResult:
+    """Score every paper of the inputs and keep the best.
+
+    Inputs are cut into shards (whole files, in order); each shard is ranked on its own, in a
+    process pool when there is enough input, and the shards' results are merged in order, so the
+    output does not depend on the number of processes. With top > 0 memory stays bounded.
+    jobs: processes to use (0 = one per core when the input is large enough).
+    """
+    files = list(expand_inputs(inputs))
+    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe) for chunk in plan_shards(files, shard_bytes)]
+    total_bytes = sum(Path(f).stat().st_size for f in files if f != "-" and Path(f).is_file())
+    if jobs <= 0:
+        jobs = (os.cpu_count() or 1) if total_bytes >= PARALLEL_BYTES else 1
+    jobs = max(1, min(jobs, len(tasks)))
+    results = _run(tasks, jobs, progress)
+    stats: dict[str, int] = {}
+    dedup = Deduplicator() if dedupe else None
+    held: dict[int, Scored] = {}
+    scorer = _scorer_for(profiles)
+    offset = 0
+    for result in results:
+        for message in result.warnings:
+            warn(message)
+        for key, value in result.stats.items():
+            stats[key] = stats.get(key, 0) + value
+        if dedup is None:
+            mapping = [(offset + i, True) for i in range(len(result.groups))]
+            offset += len(result.groups)
+        else:
+            mapping = [dedup.add_keys(*keys) for keys in result.groups]
+        for index, scored in result.held:
+            group = mapping[index][0]
+            kept = held.get(group)
+            if kept is not None:
+                paper = merge(kept.paper, scored.paper)
+                if (paper.title, paper.abstract) != (kept.paper.title, kept.paper.abstract):
+                    scored = scorer.score(paper, detail=False)
+                else:
+                    scored = Scored(paper, kept.score, kept.profile, kept.matches)
+                if scored.score < min_score:
+                    held.pop(group)
+                    continue
+            held[group] = scored
+        if top and len(held) > 4 * top + 256:
+            held = _keep_best(held, top)
+    stats["merged"] = stats.get("merged", 0) + (dedup.merged if dedup else 0)
+    stats["unique"] = dedup.count if dedup else offset
+    ranked = [scorer.score(s.paper) for s in rank(held.values(), top=top, min_score=min_score)]
+    return RankResult(ranked, stats["unique"], stats["merged"], stats.get("skipped", 0), stats)
+
+
+def _run(tasks: list[_Shard], jobs: int, progress: Progress | None) -> Iterator[_ShardResult]:
+    if jobs == 1:
+        for n, task in enumerate(tasks, 1):
+            result = _rank_shard(task)
+            if progress:
+                progress(n, len(tasks))
+            yield result
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        for n, result in enumerate(pool.map(_rank_shard, tasks), 1):
+            if progress:
+                progress(n, len(tasks))
+            yield result
 
 
 def parse_listings(inputs: list[str], *, fmt: str | None = None, dedupe: bool = True,

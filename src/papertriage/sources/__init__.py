@@ -8,7 +8,7 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from papertriage.errors import InputError
 from papertriage.models import Paper, normalised_title
@@ -185,21 +185,28 @@ def expand_inputs(names: Iterable[str]) -> Iterator[str]:
 
 
 def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = lambda m: None,
-                stats: dict[str, int] | None = None) -> Iterator[Paper]:
-    """Every paper of every input, in input order, each input's format detected unless forced."""
+                stats: dict[str, int] | None = None,
+                known_duplicate: Callable[[str, str, str], bool] | None = None) -> Iterator[Paper]:
+    """Every paper of every input, in input order, each input's format detected unless forced.
+
+    known_duplicate lets bulk parsers skip records the caller already holds (counted in
+    stats["duplicates"], never silently).
+    """
     forced = source_named(fmt) if fmt else None
     stats = stats if stats is not None else {}
     for name in expand_inputs(names):
         listing = open_listing(name, warn)
         source = forced or detect_source(listing)
-        ctx = ParseContext(name, warn)
+        ctx = ParseContext(name, warn, known_duplicate=known_duplicate)
         count = 0
         for paper in source.parse(listing.text, ctx):
             count += 1
             yield paper
-        stats["papers"] = stats.get("papers", 0) + count
+        stats["files"] = stats.get("files", 0) + 1
+        stats["papers"] = stats.get("papers", 0) + count + ctx.duplicates
+        stats["duplicates"] = stats.get("duplicates", 0) + ctx.duplicates
         stats["skipped"] = stats.get("skipped", 0) + ctx.skipped
-        if count == 0:
+        if count + ctx.duplicates == 0:
             if ctx.skipped:
                 raise InputError(f"{name}: no paper could be read ({ctx.skipped} entries skipped)")
             if not ctx.details.get("empty_ok"):
@@ -249,23 +256,33 @@ class Deduplicator:
         self.count = 0
         self.merged = 0
 
-    def add(self, paper: Paper) -> tuple[int, bool]:
-        ids = [k for k in (paper.arxiv_id and "arxiv:" + paper.arxiv_id, paper.doi and "doi:" + paper.doi) if k]
+    @staticmethod
+    def keys(paper: Paper) -> tuple[tuple[str, ...], str | None]:
+        """The paper's strong ids (arXiv id, DOI) and its title key."""
+        ids = tuple(k for k in (paper.arxiv_id and "arxiv:" + paper.arxiv_id, paper.doi and "doi:" + paper.doi) if k)
         title = "t:" + normalised_title(paper.title) if paper.title else None
+        return ids, title
+
+    def group_of(self, key: str) -> int | None:
+        """The group already holding this id key (`arxiv:...`, `doi:...`), if any."""
+        return self._ids.get(key)
+
+    def add(self, paper: Paper) -> tuple[int, bool]:
+        return self.add_keys(*self.keys(paper))
+
+    def add_keys(self, ids: tuple[str, ...], title: str | None) -> tuple[int, bool]:
         group = next((self._ids[k] for k in ids if k in self._ids), None)
         if group is None and title is not None and title in self._titles:
             candidate = self._titles[title]
             if not ids or candidate not in self._strong:
                 group = candidate
-        if group is None and not ids:
-            group = self._ids.get(paper.id)
         new = group is None
         if group is None:
             group = self.count
             self.count += 1
         else:
             self.merged += 1
-        for key in ids or [paper.id]:
+        for key in ids:
             self._ids.setdefault(key, group)
         if ids:
             self._strong.add(group)

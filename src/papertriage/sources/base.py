@@ -20,6 +20,10 @@ class ParseContext:
     warn: Warn = lambda message: None
     skipped: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    known_duplicate: Callable[[str, str, str], bool] | None = None
+    """(arXiv id, title, abstract) -> True when the caller already has this record and it can change
+    nothing; bulk parsers then count it in `duplicates` instead of building it."""
+    duplicates: int = 0
 
     def skip(self, where: str, why: str) -> None:
         """Report one unreadable entry; it is counted, never dropped silently."""

@@ -9,7 +9,7 @@ import re
 from typing import Any, Iterator
 
 from papertriage.errors import InputError
-from papertriage.models import Paper, make_paper
+from papertriage.models import Paper, canonical_arxiv_id, make_paper
 from papertriage.sources.base import ParseContext, iso_date
 
 HF_API = "hf-api"
@@ -218,6 +218,10 @@ _FIELDS = {
 }
 
 
+_KNOWN = {n for names in _FIELDS.values() for n in names} | {
+    "id", "doi", "arxiv_id", "pdf", "extra", "source", "n_authors", "organization", "upvotes"}
+
+
 def _get(rec: dict[str, Any], key: str) -> Any:
     for name in _FIELDS[key]:
         if rec.get(name) not in (None, "", []):
@@ -242,8 +246,6 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
     url = _get(rec, "url")
     for candidate in (raw_id.removeprefix("arxiv:"), rec.get("arxiv_id"), url, rec.get("pdf")):
         if isinstance(candidate, str) and candidate:
-            from papertriage.models import canonical_arxiv_id
-
             arxiv = canonical_arxiv_id(candidate)
             if arxiv:
                 break
@@ -258,10 +260,8 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
         abstract = abstract[a.end():]
     authors = _list_field(_get(rec, "authors"))
     published = _get(rec, "published")
-    known = {n for names in _FIELDS.values() for n in names} | {"id", "doi", "arxiv_id", "pdf", "extra", "source",
-                                                                "n_authors", "organization", "upvotes"}
     extra: dict[str, Any] = {k: v for k, v in rec.items()
-                             if k not in known and isinstance(v, (str, int, float, list)) and v != ""}
+                             if k not in _KNOWN and isinstance(v, (str, int, float, list)) and v != ""}
     extra.update(extra_in)
     return make_paper(
         title=title,
@@ -294,12 +294,19 @@ def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
         records = ((f"item {n}", item) for n, item in enumerate(items, 1))
     else:
         records = _jsonl(text, ctx)
+    known = ctx.known_duplicate
     for where, rec in records:
         if isinstance(rec, str):
             rec = _repr_item(rec, ctx, 0) or rec
         if not isinstance(rec, dict):
             ctx.skip(where, "not a JSON object")
             continue
+        if known is not None:
+            arxiv = canonical_arxiv_id(str(rec.get("id") or ""))
+            title, abstract = rec.get("title"), _get(rec, "abstract")
+            if arxiv and isinstance(title, str) and isinstance(abstract, str) and known(arxiv, title, abstract):
+                ctx.duplicates += 1
+                continue
         paper = record_paper(rec)
         if paper is None:
             ctx.skip(where, "record has no title")

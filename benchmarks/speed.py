@@ -1,0 +1,106 @@
+"""Speed benchmark: papertriage against the bare read and the reference peers, in one run.
+
+    python benchmarks/speed.py            # all 410 files of the arXiv crawl (120,405 lines)
+    python benchmarks/speed.py --files 50 # a quicker look
+
+Prints wall times and ratios: papertriage rank end to end vs the partial and exact peers end to
+end (reading included) and vs the bare read (gzip + json.loads of every line in plain Python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+from common import CRAWL, REPO, SEED, best_of, load_peers, papertriage_cmd, run_measured
+
+PROFILE = REPO / "benchmarks" / "profiles" / "speed.yaml"
+
+
+def profile_terms() -> list[tuple[str, float]]:
+    import yaml
+
+    data = yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
+    terms = []
+    for item in data["profiles"]["speed"]["terms"]:
+        if isinstance(item, dict):
+            terms.append((str(item["term"]), float(item.get("weight", 1))))
+        else:
+            terms.append((str(item), 1.0))
+    return terms
+
+
+def bare_read(files: list[Path]) -> list[dict]:
+    records = []
+    for f in files:
+        with gzip.open(f, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    records.append(json.loads(line))
+    return records
+
+
+def bare_count(files: list[Path]) -> int:
+    """The floor: gzip + json.loads of every line, nothing kept."""
+    n = 0
+    for f in files:
+        with gzip.open(f, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    json.loads(line)
+                    n += 1
+    return n
+
+
+def peer_end_to_end(peer, files: list[Path], terms: list[tuple[str, float]]) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    records = [{"title": r.get("title"), "abstract": r.get("summary")} for r in bare_read(files)]
+    peer(records, terms)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=0, help="use only the first N daily files (0 = all 410)")
+    args = parser.parse_args()
+    if not CRAWL.exists():
+        sys.exit(f"benchmark needs {CRAWL}")
+    files = sorted(CRAWL.glob("*.jsonl.gz"))
+    if args.files:
+        files = files[: args.files]
+    peers = load_peers()
+    terms = profile_terms()
+    cmd = papertriage_cmd()
+
+    start = time.perf_counter()
+    n = bare_count(files)
+    bare = time.perf_counter() - start
+    exact = peer_end_to_end(peers.exact, files, terms)
+    partial = peer_end_to_end(peers.partial, files, terms)
+    listing = [str(f) for f in files] if args.files else [str(CRAWL)]
+    wall, peak, result = run_measured([*cmd, "rank", *listing, "-c", str(PROFILE), "--top", "20", "-f", "jsonl"])
+    if result.returncode != 0:
+        sys.exit(f"papertriage failed: {result.stderr.decode()}")
+    daily = best_of(5, [*cmd, "rank", str(SEED), "-k", "language model", "-k", "partitioning"]) if SEED.exists() else float("nan")
+    helptime = best_of(5, [*cmd, "--help"])
+
+    print(f"arXiv crawl: {len(files)} gzip files, {n:,} lines, {len(terms)}-term profile")
+    print(f"{'measure':<44}{'seconds':>10}{'ratio':>12}")
+    print(f"{'bare read (gzip + json.loads)':<44}{bare:>10.2f}{'1.00x':>12}")
+    print(f"{'exact peer, end to end':<44}{exact:>10.2f}{exact / bare:>11.2f}x")
+    print(f"{'partial peer, end to end':<44}{partial:>10.2f}{partial / bare:>11.2f}x")
+    print(f"{'papertriage rank --top 20, end to end':<44}{wall:>10.2f}{wall / bare:>11.2f}x")
+    print(f"papertriage vs partial peer: {partial / wall:.1f}x faster; vs exact peer: {exact / wall:.1f}x; "
+          f"vs bare read: {wall / bare:.2f}x the time")
+    print(f"papertriage peak memory (all processes): {peak / 2**20:.0f} MB")
+    print(f"papertriage rank on the 58-paper Daily Papers copy: {daily:.3f} s (best of 5)")
+    print(f"papertriage --help: {helptime:.3f} s (best of 5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
