@@ -28,7 +28,21 @@ def test_score_is_the_sum_of_contributions_as_the_readme_states() -> None:
     assert by[("pruning", "abstract")].contribution == pytest.approx(1 * 1 * 1.0 * 2 * 2.2 / 3.2, abs=1e-3)
     assert s.score == pytest.approx(sum(m.contribution for m in s.matches), abs=1e-3)
     for m in s.matches:
-        assert m.contribution == pytest.approx(m.term_weight * m.field_weight * m.similarity / 100 * saturate(m.count), abs=1e-2)
+        expected = m.term_weight * m.field_weight * m.similarity / 100 * saturate(m.count) * m.share
+        assert m.contribution == pytest.approx(expected, abs=1e-2)
+
+
+def test_words_of_a_multi_word_term_found_apart_earn_partial_credit() -> None:
+    scorer = Scorer([Profile("p", (Term("chronic pain management", 2),), fields=(("abstract", 1.0),))])
+    whole = scorer.score(paper("x", "chronic pain management works"))
+    apart = scorer.score(paper("x", "pain in chronic cases"))
+    assert [(m.text, m.share) for m in whole.matches] == [("chronic pain management", 1.0)]
+    assert [(m.text, m.share) for m in apart.matches] == [("chronic", 0.1667), ("pain", 0.1667)]
+    assert apart.score == pytest.approx(2 * 2 * 0.5 / 3, abs=1e-3)
+    assert whole.score > apart.score > 0
+    # found whole in the title and apart in the abstract: the abstract's words still count there
+    both = Scorer([Profile("p", (Term("chronic pain"),))]).score(paper("Chronic pain", "pain"))
+    assert [(m.field, m.share) for m in both.matches] == [("title", 1.0), ("abstract", 0.25)]
 
 
 def test_title_matches_weigh_more_than_abstract_ones() -> None:

@@ -272,6 +272,38 @@ def explain_cmd(
     guarded(run)
 
 
+@app.command("evaluate")
+def evaluate_cmd(
+    listings: List[str] = typer.Argument(..., help="Labelled listing(s): rows that carry a kept/skipped label.",
+                                         show_default=False),
+    config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
+    profile: List[str] = typer.Option([], "-p", "--profile", help="Evaluate this profile (repeatable; default all)."),
+    keyword: List[str] = typer.Option([], "-k", "--keyword", help="Ad-hoc term (repeatable)."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Column holding the label (1/0, yes/no)."),
+    labels: Optional[str] = typer.Option(None, "--labels", help="File of ids or titles that were kept, one a line."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    source_format: Optional[str] = FromOpt,
+) -> None:
+    """How well each profile ranks the kept papers first: AP, recall at 10/20%, WSS@95, P@10, nDCG@10."""
+
+    def run() -> None:
+        from papertriage.errors import InputError
+        from papertriage.evaluation import evaluate, load_labelled
+        from papertriage.exports.evaluation import render_json, render_table
+
+        if fmt not in ("table", "json"):
+            raise InputError(f"--format must be table or json, got {fmt!r}")
+        profiles = load_profiles(config, profile, keyword, None)
+        papers, flags = load_labelled(listings, fmt=source_format, column=label_column, labels_file=labels, warn=warn)
+        results = evaluate(papers, flags, profiles)
+        if fmt == "json":
+            render_json(results, sys.stdout)
+        else:
+            render_table(results, sys.stdout, use_color(None))
+
+    guarded(run)
+
+
 @app.command("formats")
 def formats_cmd() -> None:
     """List the input formats (and how each is detected) and the output formats."""

@@ -145,7 +145,8 @@ class Matcher:
             else:
                 self._by_initial.setdefault(st[:1], []).append(i)
         self._known: set[str] = set()
-        self._hits: dict[str, list[tuple[int, float]]] = {}
+        self._hits: dict[str, tuple[list[tuple[int, float]], list[tuple[int, float]]]] = {}
+        """Word -> (one-word patterns it matches, multi-word patterns it anchors), with similarities."""
         self._hit_words: set[str] = set()
         self._stems: dict[str, str] = {}
 
@@ -165,7 +166,9 @@ class Matcher:
             if sim:
                 found.append((i, sim))
         if found:
-            self._hits[token] = sorted(set(found))
+            found = sorted(set(found))
+            self._hits[token] = ([h for h in found if len(self.patterns[h[0]].words) == 1],
+                                 [h for h in found if len(self.patterns[h[0]].words) > 1])
             self._hit_words.add(token)
 
     def stem_of(self, token: str) -> str:
@@ -184,13 +187,14 @@ class Matcher:
         The per-paper work is C-speed set operations unless a word of the text starts a pattern;
         the fuzzy comparisons happen once per distinct word of the whole listing (see `_learn`).
         """
+        fields = [words(text) for text in texts]
         tokens: list[str] = []
         starts = []
-        for text in texts:
+        for field_tokens in fields:
             if tokens:
                 tokens.append(_FIELD_BREAK)
             starts.append(len(tokens))
-            tokens += words(text)
+            tokens += field_tokens
         outs: list[dict[int, FieldHit]] = [{} for _ in texts]
         # C-speed passes over the words: learn the new ones, then pick those that start a pattern
         for token in filterfalse(self._known.__contains__, tokens):
@@ -199,7 +203,33 @@ class Matcher:
         present = self._hit_words.intersection(tokens)
         if not present:
             return outs
-        last = len(starts) - 1
+        add = self._add
+        for token in present:
+            singles, multis = self._hits[token]
+            if singles:
+                for f, field_tokens in enumerate(fields):
+                    n = field_tokens.count(token)
+                    if n:
+                        first = field_tokens.index(token)
+                        for i, word_sim in singles:
+                            add(outs[f], i, word_sim, first, first + 1, n)
+            if not multis:
+                continue
+            at = tokens.index(token)
+            positions = [at]
+            for _ in range(tokens.count(token) - 1):
+                at = tokens.index(token, at + 1)
+                positions.append(at)
+            for i, _ in multis:
+                p = self.patterns[i]
+                for pos in positions:
+                    sim, begin, end = self._window(p, tokens, pos)
+                    if sim:
+                        f = len(starts) - 1
+                        while starts[f] > begin:
+                            f -= 1
+                        add(outs[f], i, sim, begin - starts[f], end - starts[f], 1)
+        return outs
         count_of = tokens.count
         for token in present:
             at = tokens.index(token)
@@ -207,31 +237,38 @@ class Matcher:
             for _ in range(count_of(token) - 1):
                 at = tokens.index(token, at + 1)
                 positions.append(at)
+            # the occurrences of this word in each field (fields are consecutive runs of tokens)
+            per_field: list[list[int]] = [[] for _ in starts]
+            f = 0
+            for pos in positions:
+                while f + 1 < len(starts) and pos >= starts[f + 1]:
+                    f += 1
+                per_field[f].append(pos - starts[f])
             for i, word_sim in self._hits[token]:
                 p = self.patterns[i]
-                multi = len(p.words) > 1
+                if len(p.words) == 1:
+                    for f, found in enumerate(per_field):
+                        if found:
+                            self._add(outs[f], i, word_sim, found[0], found[0] + 1, len(found))
+                    continue
                 for pos in positions:
-                    if multi:
-                        sim, begin, end = self._window(p, tokens, pos)
-                        if not sim:
-                            continue
-                    else:
-                        sim, begin, end = word_sim, pos, pos + 1
-                    field = last
-                    while starts[field] > begin:
-                        field -= 1
-                    if field:
-                        begin -= starts[field]
-                        end -= starts[field]
-                    out = outs[field]
-                    hit = out.get(i)
-                    if hit is None:
-                        out[i] = FieldHit(sim, 1, begin, end)
-                        continue
-                    hit.count += 1
-                    if sim > hit.similarity or (sim == hit.similarity and begin < hit.start):
-                        hit.similarity, hit.start, hit.end = sim, begin, end
+                    sim, begin, end = self._window(p, tokens, pos)
+                    if sim:
+                        f = len(starts) - 1
+                        while starts[f] > begin:
+                            f -= 1
+                        self._add(outs[f], i, sim, begin - starts[f], end - starts[f], 1)
         return outs
+
+    @staticmethod
+    def _add(out: dict[int, FieldHit], i: int, sim: float, begin: int, end: int, count: int) -> None:
+        hit = out.get(i)
+        if hit is None:
+            out[i] = FieldHit(sim, count, begin, end)
+            return
+        hit.count += count
+        if sim > hit.similarity or (sim == hit.similarity and begin < hit.start):
+            hit.similarity, hit.start, hit.end = sim, begin, end
 
     @staticmethod
     def matched_text(text: str, start: int, end: int) -> str:

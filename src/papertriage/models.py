@@ -201,6 +201,9 @@ class Match:
     term_weight: float
     field_weight: float
     contribution: float
+    share: float = 1.0
+    """1 when the whole term matched; for one word of a multi-word term found without the others,
+    PART_CREDIT divided by the term's number of content words."""
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,36 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from papertriage.matching import FieldHit, Matcher, Pattern, compile_pattern
-from papertriage.models import Match, Paper, Profile, Scored
+from papertriage.models import Match, Paper, Profile, Scored, Term
 
 SATURATION = 1.2
 """k in count*(k+1)/(count+k): a second mention adds 37%, many mentions at most 120%."""
 
 
+PART_CREDIT = 0.5
+"""The words of a multi-word term found apart earn together at most this share of the term's weight."""
+STOPWORDS = frozenset("a an and are as at by for from in into is of on or the to via with using based".split())
+
+
 def saturate(count: int) -> float:
     return count * (SATURATION + 1) / (count + SATURATION)
+
+
+def contribution(concept: _Concept, field_weight: float, similarity: float, count: int, share: float) -> float:
+    """weight x field weight x similarity/100 x saturation(count) x share, from the similarity rounded
+    as the explanation shows it, so the explanation reproduces the score exactly."""
+    return round(concept.weight * field_weight * round(similarity, 1) / 100 * saturate(count) * share, 4)
+
+
+def content_words(term: Term, variants: list[Pattern]) -> list[str]:
+    """The words of a term's multi-word forms that count on their own: no stopwords, no 1-2 letter
+    tokens, none that is already a one-word form of the term."""
+    single = {p.words[0] for p in variants if len(p.words) == 1}
+    out: list[str] = []
+    for p in variants:
+        if len(p.words) > 1:
+            out += [w for w in p.words if w not in STOPWORDS and len(w) > 2 and w not in single and not w.isdigit()]
+    return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
@@ -22,6 +44,8 @@ class _Concept:
     term: str
     weight: float
     patterns: tuple[int, ...]
+    parts: tuple[int, ...] = ()
+    """One-word patterns of its content words (partial credit when the whole term is not found)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,8 @@ class _CompiledProfile:
     require: frozenset[int]
     concepts_of: dict[int, tuple[int, ...]]
     """Pattern index -> the concepts (by position) it belongs to."""
+    parts_of: dict[int, tuple[int, ...]]
+    """Pattern index -> the concepts it is a content word of."""
 
 
 class Scorer:
@@ -51,20 +77,27 @@ class Scorer:
 
         compiled = []
         for prof in profiles:
-            concepts = tuple(
-                _Concept(t.term, t.weight, tuple(add(x, t.exact, prof.threshold) for x in (t.term, *t.aliases)))
-                for t in prof.terms
-            )
+            concept_list = []
+            for t in prof.terms:
+                variants = tuple(add(x, t.exact, prof.threshold) for x in (t.term, *t.aliases))
+                words = content_words(t, [patterns[i] for i in variants])
+                parts = tuple(add(w, t.exact, prof.threshold) for w in words)
+                concept_list.append(_Concept(t.term, t.weight, variants, parts))
+            concepts = tuple(concept_list)
             concepts_of: dict[int, tuple[int, ...]] = {}
+            parts_of: dict[int, tuple[int, ...]] = {}
             for c, concept in enumerate(concepts):
                 for i in dict.fromkeys(concept.patterns):
                     concepts_of[i] = (*concepts_of.get(i, ()), c)
+                for i in dict.fromkeys(concept.parts):
+                    parts_of[i] = (*parts_of.get(i, ()), c)
             compiled.append(_CompiledProfile(
                 prof,
                 concepts,
                 frozenset(add(x, False, prof.threshold) for x in prof.exclude),
                 frozenset(add(x, False, prof.threshold) for x in prof.require),
                 concepts_of,
+                parts_of,
             ))
         self._compiled = compiled
         self.matcher = Matcher(patterns)
@@ -75,10 +108,11 @@ class Scorer:
         return dict(zip(names, self.matcher.scan_fields([getattr(paper, name) for name in names]), strict=True))
 
     def score_profile(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]],
-                      paper: Paper | None = None) -> tuple[float, tuple[Match, ...]] | None:
+                      paper: Paper | None = None, with_matches: bool = True) -> tuple[float, tuple[Match, ...]] | None:
         """The paper's score for one profile and its matches; None when an exclude/require rule drops it.
 
-        With the paper given, each match also records the words it matched as written there.
+        With the paper given, each match also records the words it matched as written there;
+        with_matches=False only computes the (same) score.
         """
         if cp.exclude or cp.require:
             found = set().union(*hits.values())
@@ -88,6 +122,7 @@ class Scorer:
                 return None
         # group the hits by (concept, field); only patterns that were found are visited
         groups: dict[tuple[int, int], list[FieldHit]] = {}
+        part_groups: dict[tuple[int, int], list[tuple[int, FieldHit]]] = {}
         for f, (field_name, _) in enumerate(cp.profile.fields):
             field_hits = hits.get(field_name)
             if not field_hits:
@@ -95,46 +130,61 @@ class Scorer:
             for i, hit in field_hits.items():
                 for c in cp.concepts_of.get(i, ()):
                     groups.setdefault((c, f), []).append(hit)
-        matches: list[Match] = []
-        for c, f in sorted(groups):
+                for c in cp.parts_of.get(i, ()):
+                    part_groups.setdefault((c, f), []).append((i, hit))
+        for key in groups:
+            part_groups.pop(key, None)  # the whole term was found in this field: its words add nothing
+        items: list[tuple[_Concept, str, float, FieldHit, int, float]] = []
+        for c, f in sorted({*groups, *part_groups}):
             concept = cp.concepts[c]
             field_name, field_weight = cp.profile.fields[f]
-            variants = groups[(c, f)]
-            best = max(variants, key=lambda h: (h.similarity, -h.start))
-            count = sum(h.count for h in variants)
-            similarity = round(best.similarity, 1)
-            # from the rounded similarity, so the explanation reproduces the score exactly
-            contribution = concept.weight * field_weight * similarity / 100 * saturate(count)
-            text = self.matcher.matched_text(getattr(paper, field_name), best.start, best.end) if paper else ""
-            matches.append(Match(
-                term=concept.term,
-                field=field_name,
-                text=text,
-                similarity=similarity,
-                count=count,
-                term_weight=concept.weight,
-                field_weight=field_weight,
-                contribution=round(contribution, 4),
-            ))
-        score = round(sum(m.contribution for m in matches), 4)
-        if not matches or score < cp.profile.min_score:
+            if (c, f) in groups:
+                variants = groups[(c, f)]
+                best = max(variants, key=lambda h: (h.similarity, -h.start))
+                items.append((concept, field_name, field_weight, best, sum(h.count for h in variants), 1.0))
+                continue
+            share = round(PART_CREDIT / len(concept.parts), 4)
+            for _, hit in sorted(part_groups[(c, f)], key=lambda ih: concept.parts.index(ih[0])):
+                items.append((concept, field_name, field_weight, hit, hit.count, share))
+        if not items:
             return None
-        return score, tuple(matches)
+        if not with_matches:
+            score = round(sum(contribution(cn, fw, h.similarity, n, sh) for cn, _, fw, h, n, sh in items), 4)
+            return (score, ()) if score >= cp.profile.min_score else None
+        matches = tuple(self._match(cn, fname, fw, h, n, sh, paper) for cn, fname, fw, h, n, sh in items)
+        score = round(sum(m.contribution for m in matches), 4)
+        return (score, matches) if score >= cp.profile.min_score else None
+
+    def _match(self, concept: _Concept, field_name: str, field_weight: float, best: FieldHit, count: int,
+               share: float, paper: Paper | None) -> Match:
+        text = self.matcher.matched_text(getattr(paper, field_name), best.start, best.end) if paper else ""
+        return Match(term=concept.term, field=field_name, text=text, similarity=round(best.similarity, 1),
+                     count=count, term_weight=concept.weight, field_weight=field_weight,
+                     contribution=contribution(concept, field_weight, best.similarity, count, share), share=share)
 
     def score(self, paper: Paper, *, detail: bool = True) -> Scored:
         """The paper's best profile (first in config order on a tie), or score 0 and no profile.
 
-        detail=False leaves out the matched words (the score is the same); rank fills them in
-        only for the papers it shows.
+        detail=False leaves out the matches (the score is the same); rank asks for them only for
+        the papers it shows.
         """
         hits = self.field_hits(paper)
         best: Scored | None = None
         if any(hits.values()):
             for cp in self._compiled:
-                result = self.score_profile(cp, hits, paper if detail else None)
+                result = self.score_profile(cp, hits, paper, with_matches=detail)
                 if result and (best is None or result[0] > best.score):
                     best = Scored(paper, result[0], cp.profile.name, result[1])
         return best or Scored(paper, 0.0, None, ())
+
+    def profile_scores(self, paper: Paper) -> dict[str, float]:
+        """The paper's score under every profile (0 where a rule drops it)."""
+        hits = self.field_hits(paper)
+        out = {}
+        for cp in self._compiled:
+            result = self.score_profile(cp, hits, with_matches=False) if any(hits.values()) else None
+            out[cp.profile.name] = result[0] if result else 0.0
+        return out
 
     def score_for(self, paper: Paper, profile_name: str) -> Scored:
         """The paper's score for one named profile (what `explain` shows)."""

@@ -69,7 +69,8 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
     wos = "ut" in header and "ti" in header
     if cols["title"] is None:
         return
-    label_columns = [h for h in header if h.startswith("label") or h in ("included", "relevant")]
+    mapped = {i for i in cols.values() if i is not None}
+    other_columns = [(i, h) for i, h in enumerate(header) if i not in mapped and h]
     try:
         for row_number, row in enumerate(reader, 2):
             if not any(cell.strip() for cell in row):
@@ -87,7 +88,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
             authors_raw = cell("authors")
             sep = ";" if ";" in authors_raw or wos else ","
             authors = [a.strip() for a in authors_raw.split(sep) if a.strip()]
-            extra: dict[str, object] = {h: row[header.index(h)] for h in label_columns if header.index(h) < len(row)}
+            extra: dict[str, object] = {h: row[i] for i, h in other_columns if i < len(row) and row[i].strip()}
             if raw_id:
                 extra["source_id"] = raw_id
             journal = cell("journal")
