@@ -32,6 +32,8 @@ class RankFormat(str, Enum):
     csv = "csv"
     json = "json"
     jsonl = "jsonl"
+    bibtex = "bibtex"
+    ris = "ris"
 
 
 class ParseFormat(str, Enum):
@@ -93,6 +95,7 @@ ListingArg = typer.Argument(..., help="Listing files or directories ('-' for std
 FromOpt = typer.Option(None, "--from", help="Force the input format (see `papertriage formats`).")
 OutputOpt = typer.Option(None, "-o", "--output", help="Write to FILE (atomically) instead of stdout.")
 KeepDupOpt = typer.Option(False, "--keep-duplicates", help="Do not merge records of the same paper.")
+StateOpt = typer.Option(None, "--state", help="Seen-ledger file (default: $PAPERTRIAGE_STATE or the user data dir).")
 
 
 def load_profiles(config: Optional[str], profile_names: List[str], keywords: List[str], threshold: Optional[float]):  # type: ignore[no-untyped-def]
@@ -156,6 +159,8 @@ def progress_reporter() -> Iterator[Callable[[int, int], None] | None]:
 def summary(stats: dict[str, int]) -> None:
     files = stats.get("files", 0)
     parts = [f"read {stats.get('unique', 0)} papers from {files} listing{'s' if files != 1 else ''}"]
+    if stats.get("hidden"):
+        parts.append(f"{stats['hidden']} already shown hidden (--new-only)")
     if stats.get("merged"):
         parts.append(f"{stats['merged']} duplicate records merged")
     if stats.get("skipped"):
@@ -178,19 +183,28 @@ def rank_cmd(
     keep_duplicates: bool = KeepDupOpt,
     abstracts: bool = typer.Option(False, "--abstracts", help="Show an abstract excerpt under each title."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes to use for large inputs (0 = one per core)."),
+    new_only: bool = typer.Option(False, "--new-only", help="Hide papers shown by an earlier run."),
+    no_record: bool = typer.Option(False, "--no-record", help="Do not remember the papers shown."),
+    state: Optional[str] = StateOpt,
 ) -> None:
     """Rank the papers of LISTINGS against your profiles and show what to read first."""
 
     def run() -> None:
         from papertriage.exports import ExportOptions, writer
+        from papertriage.ledger import Ledger, default_path
         from papertriage.output import check_not_input, open_output
         from papertriage.triage import rank_listings
 
         profiles = load_profiles(config, profile, keyword, threshold)
         check_not_input(output, listings)
+        ledger_path = default_path(state)
+        hidden: frozenset[str] = frozenset()
+        if new_only:
+            with Ledger(ledger_path) as ledger:
+                hidden = ledger.seen_keys()
         with progress_reporter() as progress:
             result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
-                                   dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress)
+                                   dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden)
         summary(result.stats)
         options = ExportOptions(
             color=use_color(output), abstracts=abstracts, sources=listings,
@@ -198,6 +212,59 @@ def rank_cmd(
         )
         with open_output(output) as out:
             writer(fmt.value)(result.results, out, options)
+        if not no_record and result.results:
+            with Ledger(ledger_path) as ledger:
+                ledger.record(s.paper for s in result.results)
+
+    guarded(run)
+
+
+seen_app = typer.Typer(help="The papers rank has already shown (used by rank --new-only).", no_args_is_help=True)
+app.add_typer(seen_app, name="seen")
+
+
+@seen_app.command("list")
+def seen_list(state: Optional[str] = StateOpt) -> None:
+    """List the papers already shown, most recent first."""
+
+    def run() -> None:
+        from papertriage.exports import printable
+        from papertriage.ledger import Ledger, default_path
+
+        with Ledger(default_path(state)) as ledger:
+            for entry in ledger.entries():
+                typer.echo(f"{entry.last_seen[:10]}  {entry.id}  {printable(entry.title)}")
+
+    guarded(run)
+
+
+@seen_app.command("forget")
+def seen_forget(paper: str = typer.Argument(..., help="Id (as `seen list` shows) or title."),
+                state: Optional[str] = StateOpt) -> None:
+    """Forget one paper, so rank --new-only shows it again."""
+
+    def run() -> None:
+        from papertriage.errors import InputError
+        from papertriage.ledger import Ledger, default_path
+
+        with Ledger(default_path(state)) as ledger:
+            if not ledger.forget(paper):
+                raise InputError(f"{paper!r} is not in the seen ledger; see `papertriage seen list`")
+        sys.stderr.write(f"forgot {paper}\n")
+
+    guarded(run)
+
+
+@seen_app.command("clear")
+def seen_clear(state: Optional[str] = StateOpt) -> None:
+    """Forget every paper shown so far."""
+
+    def run() -> None:
+        from papertriage.ledger import Ledger, default_path
+
+        with Ledger(default_path(state)) as ledger:
+            n = ledger.clear()
+        sys.stderr.write(f"forgot {n} papers\n")
 
     guarded(run)
 
@@ -300,6 +367,52 @@ def evaluate_cmd(
             render_json(results, sys.stdout)
         else:
             render_table(results, sys.stdout, use_color(None))
+
+    guarded(run)
+
+
+@app.command("profiles")
+def profiles_cmd(
+    config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
+    profile: List[str] = typer.Option([], "-p", "--profile", help="Only this profile (repeatable)."),
+    lint_listing: List[str] = typer.Option([], "--lint", help="Check the terms against this listing (repeatable)."),
+    source_format: Optional[str] = FromOpt,
+) -> None:
+    """List the profiles and their terms; with --lint, how many papers each term matches and risky terms."""
+
+    def run() -> None:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        from papertriage.exports import printable
+
+        profiles = load_profiles(config, profile, [], None)
+        console = Console(no_color=not use_color(None), highlight=False, markup=False, emoji=False)
+        if not lint_listing:
+            for p in profiles:
+                console.print(Text(f"{p.name}: {printable(p.description)}" if p.description else p.name, style="bold"))
+                for t in p.terms:
+                    extra = f" (aliases: {', '.join(t.aliases)})" if t.aliases else ""
+                    console.print(Text(f"  {t.term}  weight {t.weight:g}{' exact' if t.exact else ''}{printable(extra)}"))
+                if p.exclude:
+                    console.print(Text(f"  exclude: {', '.join(p.exclude)}"))
+                if p.require:
+                    console.print(Text(f"  require: {', '.join(p.require)}"))
+            return
+        from papertriage.lint import lint
+        from papertriage.triage import parse_listings
+
+        papers = list(parse_listings(lint_listing, fmt=source_format, warn=warn))
+        reports = lint(papers, profiles)
+        table = Table(title=f"{len(papers)} papers in {', '.join(lint_listing)}")
+        for col in ("profile", "term", "papers", "%", "warning"):
+            table.add_column(col, justify="right" if col in ("papers", "%") else "left")
+        for r in reports:
+            table.add_row(Text(r.profile), Text(r.term), str(r.papers), f"{r.share:.0%}", Text("; ".join(r.warnings)))
+        console.print(table)
+        flagged = sum(1 for r in reports if r.warnings)
+        sys.stderr.write(f"{flagged} of {len(reports)} terms have warnings\n")
 
     guarded(run)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from papertriage.ledger import paper_keys
 from papertriage.models import Paper, Profile, Scored
 from papertriage.scoring import Scorer, rank, sort_key
 from papertriage.sources import Deduplicator, expand_inputs, merge, read_papers
@@ -53,6 +54,7 @@ class _Shard:
     top: int
     min_score: float
     dedupe: bool
+    hidden: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -105,6 +107,9 @@ def _rank_shard(shard: _Shard) -> _ShardResult:
 
     for paper in read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats,
                              known_duplicate=known_duplicate if dedup else None):
+        if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
+            stats["hidden"] = stats.get("hidden", 0) + 1
+            continue
         if dedup is None:
             group, new = len(groups), True
             groups.append(Deduplicator.keys(paper))
@@ -159,16 +164,18 @@ Progress = Callable[[int, int], None]
 
 def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None = None, top: int = 0,
                   min_score: float = 1e-9, dedupe: bool = True, warn: Warn = lambda m: None,
-                  jobs: int = 0, progress: Progress | None = None, shard_bytes: int = SHARD_BYTES) -> RankResult:
+                  jobs: int = 0, progress: Progress | None = None, shard_bytes: int = SHARD_BYTES,
+                  hidden: frozenset[str] = frozenset()) -> RankResult:
     """Score every paper of the inputs and keep the best.
 
     Inputs are cut into shards (whole files, in order); each shard is ranked on its own, in a
     process pool when there is enough input, and the shards' results are merged in order, so the
     output does not depend on the number of processes. With top > 0 memory stays bounded.
     jobs: processes to use (0 = one per core when the input is large enough).
+    hidden: keys (see ledger.paper_keys) of papers to leave out, such as those already shown.
     """
     files = list(expand_inputs(inputs))
-    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe) for chunk in plan_shards(files, shard_bytes)]
+    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden) for chunk in plan_shards(files, shard_bytes)]
     total_bytes = sum(Path(f).stat().st_size for f in files if f != "-" and Path(f).is_file())
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if total_bytes >= PARALLEL_BYTES else 1

@@ -30,7 +30,7 @@ Writer = Callable[[list[Scored], TextIO, ExportOptions], None]
 
 
 def _writers() -> dict[str, tuple[Writer, str]]:
-    from papertriage.exports import csv_export, json_export, markdown, table
+    from papertriage.exports import citations, csv_export, json_export, markdown, table
 
     return {
         "table": (table.write, "a ranked table for the terminal (rich)"),
@@ -38,6 +38,8 @@ def _writers() -> dict[str, tuple[Writer, str]]:
         "csv": (csv_export.write, "one row per paper, UTF-8, RFC 4180, formula-safe"),
         "json": (json_export.write_json, "a JSON array of records with score, profile and matches"),
         "jsonl": (json_export.write_jsonl, "one JSON record per line with score, profile and matches"),
+        "bibtex": (citations.write_bibtex, "BibTeX entries (eprint = arXiv id) for Zotero, Mendeley, JabRef"),
+        "ris": (citations.write_ris, "RIS records for Zotero, Mendeley, EndNote"),
     }
 
 
