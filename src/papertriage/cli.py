@@ -192,11 +192,11 @@ def rank_cmd(
     def run() -> None:
         from papertriage.exports import ExportOptions, writer
         from papertriage.ledger import Ledger, default_path
-        from papertriage.output import check_not_input, open_output
+        from papertriage.output import check_output, open_output
         from papertriage.triage import rank_listings
 
         profiles = load_profiles(config, profile, keyword, threshold)
-        check_not_input(output, listings)
+        check_output(output, listings)
         ledger_path = default_path(state)
         hidden: frozenset[str] = frozenset()
         if new_only:
@@ -283,10 +283,10 @@ def parse_cmd(
         import json
 
         from papertriage.exports.csv_export import paper_row, write_rows
-        from papertriage.output import check_not_input, open_output
+        from papertriage.output import check_output, open_output
         from papertriage.triage import parse_listings
 
-        check_not_input(output, listings)
+        check_output(output, listings)
         stats: dict[str, int] = {}
         papers = parse_listings(listings, fmt=source_format, dedupe=not keep_duplicates, warn=warn, stats=stats)
         with open_output(output) as out:

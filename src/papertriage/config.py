@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,30 @@ def load_config(path: Path) -> list[Profile]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read config ({exc}); save it as UTF-8 text") from None
-    return profiles_from_data(_UniqueKeyLoader.load(text, where), where)
+    try:
+        return profiles_from_data(_UniqueKeyLoader.load(text, where), where)
+    except ConfigError as exc:
+        raise ConfigError(_with_line(str(exc), text, where)) from None
+
+
+def _with_line(message: str, text: str, where: str) -> str:
+    """Add the line of the offending key to a validation message that names it, when it can be found."""
+    if not message.startswith(where + ": ") or message[len(where) + 2:].startswith("line "):
+        return message
+    keys = re.findall(r"'([^']+)'", message) + re.findall(r"(?:: |\.)([A-Za-z_]+)(?:\[\d+\])?: ", message)
+    profile = re.search(r"profile '([^']+)'", message)
+    start = 0
+    if profile:
+        m = re.search(rf"^\s*['\"]?{re.escape(profile.group(1))}['\"]?\s*:", text, re.M)
+        start = m.start() if m else 0
+    for key in reversed(keys):
+        if profile and key == profile.group(1):
+            continue
+        m = re.compile(rf"(?:^|[\s{{,])['\"]?{re.escape(key)}['\"]?\s*:", re.M).search(text, start)
+        if m:
+            line = text.count("\n", 0, m.start()) + 1
+            return f"{where}: line {line}: {message[len(where) + 2:]}"
+    return message
 
 
 def _number(value: Any, where: str, low: float, high: float | None = None) -> float:

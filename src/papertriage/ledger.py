@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from papertriage.errors import PapertriageError
 from papertriage.models import Paper, normalised_title
@@ -17,6 +18,20 @@ STATE_ENV = "PAPERTRIAGE_STATE"
 
 class LedgerError(PapertriageError):
     """The ledger file cannot be opened, read or written."""
+
+
+def _retry_while_locked(action: Callable[[], None], seconds: float = 10.0) -> None:
+    """Run action, retrying while another run holds the database (switching a new file to WAL
+    needs a moment alone, which SQLite's busy timeout does not wait for)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def default_path(explicit: str | None = None) -> Path:
@@ -61,12 +76,7 @@ class Ledger:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA busy_timeout = 10000")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, id TEXT NOT NULL, title TEXT NOT NULL, "
-                       "first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, times INTEGER NOT NULL DEFAULT 1)")
-            db.execute("CREATE INDEX IF NOT EXISTS seen_id ON seen (id)")
-            db.execute("SELECT count(*) FROM seen").fetchone()
+            _retry_while_locked(lambda: self._setup(db))
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"{where}: the seen ledger cannot be read ({exc}); move the file aside "
                               "(nothing was changed) or choose another with --state") from None
@@ -74,6 +84,15 @@ class Ledger:
             raise LedgerError(f"{where}: cannot create the seen ledger ({exc.strerror}); choose another with --state") from None
         self._db = db
         return self
+
+    @staticmethod
+    def _setup(db: sqlite3.Connection) -> None:
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, id TEXT NOT NULL, title TEXT NOT NULL, "
+                   "first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, times INTEGER NOT NULL DEFAULT 1)")
+        db.execute("CREATE INDEX IF NOT EXISTS seen_id ON seen (id)")
+        db.execute("SELECT count(*) FROM seen").fetchone()
 
     def __exit__(self, *exc: object) -> None:
         if self._db is not None:
@@ -99,15 +118,20 @@ class Ledger:
         """Remember these papers as shown now; one transaction, so a run records all or nothing."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         rows = [(key, p.id, p.title, now, now) for p in papers for key in paper_keys(p)]
-        try:
+        def write() -> None:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
-                "INSERT INTO seen (key, id, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, times = times + 1", rows)
-            self.db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            if self.db.in_transaction:
+            try:
+                self.db.executemany(
+                    "INSERT INTO seen (key, id, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, times = times + 1", rows)
+                self.db.execute("COMMIT")
+            except BaseException:
                 self.db.execute("ROLLBACK")
+                raise
+
+        try:
+            _retry_while_locked(write)
+        except sqlite3.DatabaseError as exc:
             raise LedgerError(f"{self.path}: cannot record the papers shown ({exc}); nothing was recorded") from None
         return len({r[1] for r in rows})
 

@@ -12,13 +12,23 @@ from typing import Iterator, TextIO
 from papertriage.errors import OutputError
 
 
-def check_not_input(output: str | None, inputs: list[str]) -> None:
+def check_output(output: str | None, inputs: list[str]) -> None:
+    """Refuse, before any work is done, an output that names an input or a place that cannot be written."""
     if not output or output == "-":
         return
     target = Path(output)
     for name in inputs:
         if name != "-" and Path(name).exists() and target.exists() and target.resolve() == Path(name).resolve():
             raise OutputError(f"{output}: is also an input; write the output to another file")
+    parent = target.parent if str(target.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(f"{output}: {str(parent)!r} is a file, not a directory; choose another path")
+    if not parent.is_dir():
+        raise OutputError(f"{output}: directory {str(parent)!r} does not exist; create it first")
+    if target.is_dir():
+        raise OutputError(f"{output}: is a directory; name a file")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{output}: directory {str(parent)!r} is not writable; choose another place")
 
 
 @contextmanager

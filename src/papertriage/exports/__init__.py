@@ -9,11 +9,20 @@ from typing import Callable, TextIO
 from papertriage.models import Scored
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"            # CSI: colours, cursor moves, clears
+                      r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: titles, hyperlinks
+                      r"|\x1b[P^_X][^\x1b\x9c]*(?:\x1b\\|\x9c)?"          # DCS, PM, APC, SOS strings
+                      r"|\x1b[ -~]?")                                  # any other escape
+
+
+def strip_controls(text: str) -> str:
+    """Text without terminal escape sequences or control characters (bidi overrides too)."""
+    return _CONTROL.sub(" ", _ESCAPES.sub("", text))
 
 
 def printable(text: str) -> str:
-    """Text with control characters (ANSI/OSC escapes, bidi overrides) removed, on one line."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """Text safe to show on a terminal, on one line: escapes and control characters removed."""
+    return " ".join(strip_controls(text).split())
 
 
 @dataclass

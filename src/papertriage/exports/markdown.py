@@ -9,12 +9,13 @@ from typing import TextIO
 from papertriage.exports import ExportOptions, first_sentences, matched_terms, printable
 from papertriage.models import Paper, Scored
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~=$-])")
 
 
 def md_text(text: str) -> str:
-    """Inline text that cannot start a list, a link, HTML or a table cell."""
-    return _MD_SPECIAL.sub(r"\\\1", printable(text))
+    """Inline text that cannot open HTML, a link, an image, a list, a heading or a table cell."""
+    text = printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def link_for(p: Paper) -> str | None:

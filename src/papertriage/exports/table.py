@@ -7,7 +7,7 @@ from typing import TextIO
 
 from rich.text import Text
 
-from papertriage.exports import ExportOptions, first_sentences, matched_terms, printable
+from papertriage.exports import ExportOptions, first_sentences, matched_terms, printable, strip_controls
 from papertriage.models import Scored
 
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\s]+")
@@ -29,8 +29,8 @@ def _highlighted(text: str, spans: list[tuple[int, int]], style: str = "bold yel
 
 
 def _flat(text: str) -> str:
-    """Control characters removed, whitespace kept as single spaces (so spans keep their gaps)."""
-    return _CONTROL_OR_SPACE.sub(" ", text)
+    """Escapes and control characters removed, whitespace runs as single spaces (spans keep their gaps)."""
+    return _CONTROL_OR_SPACE.sub(" ", strip_controls(text))
 
 
 def title_spans(s: Scored) -> list[tuple[int, int]]:

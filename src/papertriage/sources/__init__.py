@@ -14,7 +14,7 @@ from papertriage.errors import InputError
 from papertriage.models import Paper, normalised_title
 from papertriage.sources.base import ParseContext, Source, Warn
 
-MAX_INPUT_BYTES = 512 * 1024 * 1024
+MAX_INPUT_BYTES = 200 * 1024 * 1024
 """Largest decompressed listing read, so a gzip bomb ends in a clear error, not an exhausted machine."""
 
 _HEAD = 64 * 1024
@@ -101,23 +101,31 @@ def _read_bytes(name: str) -> bytes:
 
 
 def _gunzip(data: bytes, name: str) -> bytes:
-    out = bytearray()
+    """Decompress in pieces and stop as soon as the output passes MAX_INPUT_BYTES (a gzip bomb)."""
+    piece = 16 * 1024 * 1024
+    chunks: list[bytes] = []
+    total = 0
     stream = data
     try:
         while stream:
             d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            chunk = d.decompress(stream, MAX_INPUT_BYTES + 1 - len(out))
-            out += chunk
-            if len(out) > MAX_INPUT_BYTES or d.unconsumed_tail:
-                raise InputError(
-                    f"{name}: decompresses to more than {MAX_INPUT_BYTES // 2**20} MB; "
-                    "split it or check it is not a zip bomb")
+            buf = stream
+            while True:
+                chunk = d.decompress(buf, piece)
+                total += len(chunk)
+                if total > MAX_INPUT_BYTES:
+                    raise InputError(f"{name}: decompresses to more than {MAX_INPUT_BYTES // 2**20} MB; "
+                                     "split it or check it is not a zip bomb")
+                chunks.append(chunk)
+                buf = d.unconsumed_tail
+                if not buf:
+                    break
             if not d.eof:
                 raise InputError(f"{name}: gzip data is truncated; download the file again")
             stream = d.unused_data
     except zlib.error as exc:
         raise InputError(f"{name}: broken gzip data ({exc}); download the file again") from None
-    return bytes(out)
+    return b"".join(chunks)
 
 
 def decode(data: bytes, name: str, warn: Warn) -> str:

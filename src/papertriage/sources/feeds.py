@@ -24,7 +24,9 @@ NS = {
 
 
 def _xml_start(head: str) -> str:
-    return re.sub(r"^\ufeff?\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*", "", head, flags=re.S)[:2000]
+    """The head from its root element on: declaration, comments and DOCTYPE (with its subset) skipped."""
+    return re.sub(r"^\ufeff?\s*(<\?xml[^>]*\?>\s*)?((<!--.*?-->|<!DOCTYPE[^\[>]*(\[.*?\])?\s*>)\s*)*", "",
+                  head, flags=re.S)[:2000]
 
 
 def _wrapped_body(head: str) -> bool:

@@ -1,0 +1,129 @@
+"""Property-based tests: no input makes a parser or the matcher fail with anything but our own error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from papertriage.errors import PapertriageError
+from papertriage.models import Profile, Term, make_paper
+from papertriage.scoring import Scorer
+from papertriage.sources import SOURCES, decode
+from papertriage.sources.base import ParseContext
+
+FIXTURES = sorted((Path(__file__).parent / "data" / "formats").iterdir())
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def parse_all_ways(text: str) -> None:
+    """Every source's detect and parse on the text: only PapertriageError may come out."""
+    for source in SOURCES:
+        source.detect(text[:65536])
+        try:
+            for _ in source.parse(text, ParseContext("fuzz")):
+                pass
+        except PapertriageError:
+            pass
+
+
+@FAST
+@given(st.text(max_size=3000))
+def test_random_text_never_crashes_a_parser(text: str) -> None:
+    parse_all_ways(text)
+
+
+@FAST
+@given(st.sampled_from(FIXTURES), st.lists(st.tuples(st.floats(0, 1), st.binary(max_size=8), st.integers(0, 2)),
+                                          min_size=1, max_size=12))
+def test_mutated_real_inputs_never_crash(fixture: Path, edits: list[tuple[float, bytes, int]]) -> None:
+    data = bytearray(fixture.read_bytes())
+    for where, chunk, kind in edits:
+        at = int(where * len(data))
+        if kind == 0:
+            data[at:at] = chunk
+        elif kind == 1:
+            del data[at:at + len(chunk) + 1]
+        else:
+            data[at:at + len(chunk)] = chunk
+    try:
+        text = decode(bytes(data), fixture.name, lambda m: None)
+    except PapertriageError:
+        return
+    parse_all_ways(text)
+
+
+noise_line = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ,.;:!?0123456789", max_size=80)
+
+
+def titles(parsed: list[object]) -> list[str]:
+    return [getattr(p, "title", "") for p in parsed]
+
+
+@FAST
+@given(st.lists(noise_line, max_size=10), st.lists(noise_line, max_size=10))
+def test_a_jsonl_record_in_noise_is_found(before: list[str], after: list[str]) -> None:
+    source = next(s for s in SOURCES if s.name == "json")
+    good = json.dumps({"id": "2501.00001", "title": "Gradient Noise Shapes Sparse Expert Routing", "summary": "s"})
+    text = "\n".join([*before, good, *after])
+    ctx = ParseContext("fuzz")
+    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse(text, ctx)))
+
+
+@FAST
+@given(st.lists(noise_line, max_size=10), st.lists(noise_line, max_size=10))
+def test_a_ris_record_in_noise_is_found(before: list[str], after: list[str]) -> None:
+    source = next(s for s in SOURCES if s.name == "ris")
+    good = "TY  - JOUR\nTI  - Gradient Noise Shapes Sparse Expert Routing\nAU  - Okafor, A\nER  - "
+    text = "\n".join([*before, good, *after])
+    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse(text, ParseContext("fuzz"))))
+
+
+@FAST
+@given(st.lists(noise_line, max_size=10), st.lists(noise_line, max_size=10))
+def test_a_bibtex_entry_in_noise_is_found(before: list[str], after: list[str]) -> None:
+    source = next(s for s in SOURCES if s.name == "bibtex")
+    good = "@article{k, title = {Gradient Noise Shapes Sparse Expert Routing}, year = 2025}"
+    text = "\n".join([*before, good, *after])
+    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse(text, ParseContext("fuzz"))))
+
+
+@FAST
+@given(st.lists(noise_line, max_size=10), st.lists(noise_line, max_size=10))
+def test_a_csv_row_among_noise_rows_is_found(before: list[str], after: list[str]) -> None:
+    source = next(s for s in SOURCES if s.name == "csv")
+    rows = ["title,abstract", *[f",{n}" for n in before], "Gradient Noise Shapes Sparse Expert Routing,abs",
+            *[f",{n}" for n in after]]
+    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse("\n".join(rows), ParseContext("f"))))
+
+
+words_strategy = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéü-_/ ", min_size=0, max_size=60)
+
+
+@FAST
+@given(words_strategy, st.text(max_size=400))
+def test_matching_never_crashes(term: str, text: str) -> None:
+    if not term.strip(" -_/"):
+        return
+    scorer = Scorer([Profile("p", (Term(term),))])
+    scorer.score(make_paper(title=text, abstract=text, source="fuzz"))
+
+
+@FAST
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=5, max_size=12),
+       st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9), max_size=20),
+       st.integers(0, 20))
+def test_a_term_written_out_as_a_whole_word_is_always_found(term: str, others: list[str], at: int) -> None:
+    text_words = list(others)
+    text_words.insert(min(at, len(text_words)), term)
+    scorer = Scorer([Profile("p", (Term(term),), fields=(("title", 1.0),))])
+    scored = scorer.score(make_paper(title=" ".join(text_words), source="fuzz"))
+    assert scored.matches and scored.matches[0].similarity == 100.0
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
+def test_each_fixture_parses_under_every_source_without_crashing(fixture: Path) -> None:
+    parse_all_ways(decode(fixture.read_bytes(), fixture.name, lambda m: None))
