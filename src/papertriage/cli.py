@@ -427,6 +427,7 @@ def formats_cmd() -> None:
     for s in SOURCES:
         typer.echo(f"  {s.name:<16} {s.description}")
         typer.echo(f"  {'':<16} detected by: {s.detection}")
+        typer.echo(f"  {'':<16} e.g.: papertriage rank {s.example}")
     typer.echo("  Any of them may be gzip-compressed; '-' reads stdin; a directory reads every file in it.")
     typer.echo("")
     typer.echo("Output formats (rank --format NAME):")

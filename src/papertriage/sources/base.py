@@ -44,7 +44,8 @@ class Source:
     detection: str
     detect: Callable[[str], bool]
     parse: Parser
-    binary_xml: bool = False
+    example: str = ""
+    """A file name a user would pass, for `papertriage formats`."""
 
 
 _MONTHS = {m: i for i, m in enumerate(
