@@ -36,6 +36,11 @@ class RankFormat(str, Enum):
     ris = "ris"
 
 
+class ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
 class ParseFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
@@ -311,7 +316,7 @@ def explain_cmd(
     config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
     profile: List[str] = typer.Option([], "-p", "--profile", help="Explain only this profile (repeatable)."),
     keyword: List[str] = typer.Option([], "-k", "--keyword", help="Ad-hoc term (repeatable)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Output format."),
     source_format: Optional[str] = FromOpt,
 ) -> None:
     """Show why the paper whose title best matches TEXT scored what it did: every match and the total."""
@@ -323,15 +328,13 @@ def explain_cmd(
 
         if len(listing) < 2:
             raise InputError("explain needs a listing and the title text to look for: papertriage explain LISTING TEXT")
-        if fmt not in ("table", "json"):
-            raise InputError(f"--format must be table or json, got {fmt!r}")
         *inputs, text = listing
         profiles = load_profiles(config, profile, keyword, None)
         paper = find_paper(inputs, text, fmt=source_format, warn=warn)
         if paper is None:
             raise InputError(f"no paper in {', '.join(inputs)}")
         report = explain(paper, profiles)
-        if fmt == "json":
+        if fmt is ReportFormat.json:
             render_json(report, sys.stdout)
         else:
             render_table(report, sys.stdout, use_color(None))
@@ -348,22 +351,19 @@ def evaluate_cmd(
     keyword: List[str] = typer.Option([], "-k", "--keyword", help="Ad-hoc term (repeatable)."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Column holding the label (1/0, yes/no)."),
     labels: Optional[str] = typer.Option(None, "--labels", help="File of ids or titles that were kept, one a line."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Output format."),
     source_format: Optional[str] = FromOpt,
 ) -> None:
     """How well each profile ranks the kept papers first: AP, recall at 10/20%, WSS@95, P@10, nDCG@10."""
 
     def run() -> None:
-        from papertriage.errors import InputError
         from papertriage.evaluation import evaluate, load_labelled
         from papertriage.exports.evaluation import render_json, render_table
 
-        if fmt not in ("table", "json"):
-            raise InputError(f"--format must be table or json, got {fmt!r}")
         profiles = load_profiles(config, profile, keyword, None)
         papers, flags = load_labelled(listings, fmt=source_format, column=label_column, labels_file=labels, warn=warn)
         results = evaluate(papers, flags, profiles)
-        if fmt == "json":
+        if fmt is ReportFormat.json:
             render_json(results, sys.stdout)
         else:
             render_table(results, sys.stdout, use_color(None))

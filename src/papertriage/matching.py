@@ -230,35 +230,6 @@ class Matcher:
                             f -= 1
                         add(outs[f], i, sim, begin - starts[f], end - starts[f], 1)
         return outs
-        count_of = tokens.count
-        for token in present:
-            at = tokens.index(token)
-            positions = [at]
-            for _ in range(count_of(token) - 1):
-                at = tokens.index(token, at + 1)
-                positions.append(at)
-            # the occurrences of this word in each field (fields are consecutive runs of tokens)
-            per_field: list[list[int]] = [[] for _ in starts]
-            f = 0
-            for pos in positions:
-                while f + 1 < len(starts) and pos >= starts[f + 1]:
-                    f += 1
-                per_field[f].append(pos - starts[f])
-            for i, word_sim in self._hits[token]:
-                p = self.patterns[i]
-                if len(p.words) == 1:
-                    for f, found in enumerate(per_field):
-                        if found:
-                            self._add(outs[f], i, word_sim, found[0], found[0] + 1, len(found))
-                    continue
-                for pos in positions:
-                    sim, begin, end = self._window(p, tokens, pos)
-                    if sim:
-                        f = len(starts) - 1
-                        while starts[f] > begin:
-                            f -= 1
-                        self._add(outs[f], i, sim, begin - starts[f], end - starts[f], 1)
-        return outs
 
     @staticmethod
     def _add(out: dict[int, FieldHit], i: int, sim: float, begin: int, end: int, count: int) -> None:
