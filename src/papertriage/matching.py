@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from collections import Counter
 from itertools import filterfalse
 
 from rapidfuzz.distance import Indel
@@ -181,11 +182,13 @@ class Matcher:
         """Every pattern found in text with its best similarity, count and position (token indices)."""
         return self.scan_fields([text])[0]
 
-    def scan_fields(self, texts: list[str]) -> list[dict[int, FieldHit]]:
+    def scan_fields(self, texts: list[str], *, positions: bool = True) -> list[dict[int, FieldHit]]:
         """`scan` for several fields of one paper at once (one pass over their words).
 
         The per-paper work is C-speed set operations unless a word of the text starts a pattern;
         the fuzzy comparisons happen once per distinct word of the whole listing (see `_learn`).
+        positions=False leaves FieldHit.start/end of one-word patterns at 0 (they only locate the
+        matched words; similarity and count, hence the score, are the same).
         """
         fields = [words(text) for text in texts]
         tokens: list[str] = []
@@ -204,13 +207,17 @@ class Matcher:
         if not present:
             return outs
         add = self._add
+        counters = None if positions else [Counter(field_tokens) for field_tokens in fields]
         for token in present:
             singles, multis = self._hits[token]
             if singles:
                 for f, field_tokens in enumerate(fields):
-                    n = field_tokens.count(token)
+                    if counters is None:
+                        n = field_tokens.count(token)
+                        first = field_tokens.index(token) if n else 0
+                    else:
+                        n, first = counters[f][token], 0
                     if n:
-                        first = field_tokens.index(token)
                         for i, word_sim in singles:
                             add(outs[f], i, word_sim, first, first + 1, n)
             if not multis:

@@ -103,9 +103,10 @@ class Scorer:
         self.matcher = Matcher(patterns)
         self.fields = sorted({f for prof in profiles for f, _ in prof.fields})
 
-    def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
+    def field_hits(self, paper: Paper, *, positions: bool = True) -> dict[str, dict[int, FieldHit]]:
         names = [name for name in self.fields if getattr(paper, name, "")]
-        return dict(zip(names, self.matcher.scan_fields([getattr(paper, name) for name in names]), strict=True))
+        found = self.matcher.scan_fields([getattr(paper, name) for name in names], positions=positions)
+        return dict(zip(names, found, strict=True))
 
     def score_profile(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]],
                       paper: Paper | None = None, with_matches: bool = True) -> tuple[float, tuple[Match, ...]] | None:
@@ -168,7 +169,7 @@ class Scorer:
         detail=False leaves out the matches (the score is the same); rank asks for them only for
         the papers it shows.
         """
-        hits = self.field_hits(paper)
+        hits = self.field_hits(paper, positions=detail)
         best: Scored | None = None
         if any(hits.values()):
             for cp in self._compiled:
@@ -179,7 +180,7 @@ class Scorer:
 
     def profile_scores(self, paper: Paper) -> dict[str, float]:
         """The paper's score under every profile (0 where a rule drops it)."""
-        hits = self.field_hits(paper)
+        hits = self.field_hits(paper, positions=False)
         out = {}
         for cp in self._compiled:
             result = self.score_profile(cp, hits, with_matches=False) if any(hits.values()) else None
