@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from collections import Counter
+from dataclasses import dataclass
 from itertools import filterfalse
 
 from rapidfuzz.distance import Indel
@@ -223,13 +223,13 @@ class Matcher:
             if not multis:
                 continue
             at = tokens.index(token)
-            positions = [at]
+            anchors = [at]
             for _ in range(tokens.count(token) - 1):
                 at = tokens.index(token, at + 1)
-                positions.append(at)
+                anchors.append(at)
             for i, _ in multis:
                 p = self.patterns[i]
-                for pos in positions:
+                for pos in anchors:
                     sim, begin, end = self._window(p, tokens, pos)
                     if sim:
                         f = len(starts) - 1
