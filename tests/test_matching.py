@@ -94,3 +94,9 @@ def test_threshold_is_the_minimum_similarity() -> None:
 
 def test_aliases_match_as_the_same_concept() -> None:
     assert found("mixture of experts", "sparse MoE", aliases=("MoE",)) == ["MoE"]
+
+
+def test_hyphenated_phrases_also_match_their_closed_form() -> None:
+    assert found("anti-inflammatory", "antiinflammatory drugs") == ["antiinflammatory"]
+    assert found("non steroidal", "nonsteroidal agents") == ["nonsteroidal"]
+    assert found("KV cache", "a compressed kvcache") == ["kvcache"]

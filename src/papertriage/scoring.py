@@ -80,6 +80,10 @@ class Scorer:
             concept_list = []
             for t in prof.terms:
                 variants = tuple(add(x, t.exact, prof.threshold) for x in (t.term, *t.aliases))
+                # the closed form of a short phrase: "anti-inflammatory" also finds "antiinflammatory"
+                closed = tuple(add("".join(patterns[i].words), t.exact, prof.threshold) for i in variants
+                               if 2 <= len(patterns[i].words) <= 3 and len("".join(patterns[i].words)) >= 6)
+                variants = tuple(dict.fromkeys(variants + closed))
                 words = content_words(t, [patterns[i] for i in variants])
                 parts = tuple(add(w, t.exact, prof.threshold) for w in words)
                 concept_list.append(_Concept(t.term, t.weight, variants, parts))
