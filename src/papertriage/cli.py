@@ -7,12 +7,15 @@ import sys
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, TypeVar
 
 import typer
 
 from papertriage import __version__
 from papertriage.errors import PapertriageError
+
+if TYPE_CHECKING:
+    from papertriage.models import Profile
 
 app = typer.Typer(
     name="papertriage",
@@ -103,31 +106,11 @@ KeepDupOpt = typer.Option(False, "--keep-duplicates", help="Do not merge records
 StateOpt = typer.Option(None, "--state", help="Seen-ledger file (default: $PAPERTRIAGE_STATE or the user data dir).")
 
 
-def load_profiles(config: Optional[str], profile_names: List[str], keywords: List[str], threshold: Optional[float]):  # type: ignore[no-untyped-def]
-    from papertriage.config import adhoc_profile, find_config, load_config, select_profiles
-    from papertriage.errors import ConfigError
+def load_profiles(config: Optional[str], names: List[str], keywords: List[str],
+                  threshold: Optional[float]) -> list[Profile]:
+    from papertriage.config import resolve_profiles
 
-    if keywords:
-        if threshold is not None and not 0 <= threshold <= 100:
-            raise ConfigError(f"--threshold must be between 0 and 100, got {threshold:g}")
-        adhoc = adhoc_profile(keywords, threshold if threshold is not None else 88.0)
-        if not config and not profile_names:
-            return [adhoc]
-    path = find_config(config)
-    if path is None:
-        raise ConfigError(
-            "no config found (-c, $PAPERTRIAGE_CONFIG, ./papertriage.yaml or the user config dir); "
-            "create one with `papertriage init`, or rank with ad-hoc terms: -k TERM")
-    profiles = select_profiles(load_config(path), profile_names, str(path))
-    if threshold is not None:
-        from dataclasses import replace
-
-        if not 0 <= threshold <= 100:
-            raise ConfigError(f"--threshold must be between 0 and 100, got {threshold:g}")
-        profiles = [replace(p, threshold=threshold) for p in profiles]
-    if keywords:
-        profiles.append(adhoc)
-    return profiles
+    return resolve_profiles(config, names, keywords, threshold)
 
 
 @contextmanager

@@ -216,3 +216,27 @@ def select_profiles(profiles: list[Profile], names: list[str], where: str) -> li
         if name not in by_name:
             raise ConfigError(f"{where}: no profile named {name!r}; it has: {', '.join(by_name)}")
     return [by_name[n] for n in names]
+
+
+def resolve_profiles(config: str | None, names: list[str], keywords: list[str],
+                     threshold: float | None) -> list[Profile]:
+    """The profiles a command uses: the config's (all or those named), plus an ad-hoc one from -k terms.
+
+    With -k and neither -c nor -p, no config is needed. threshold overrides every profile's.
+    """
+    from dataclasses import replace
+
+    if threshold is not None and not 0 <= threshold <= 100:
+        raise ConfigError(f"--threshold must be between 0 and 100, got {threshold:g}")
+    adhoc = [adhoc_profile(keywords, threshold if threshold is not None else DEFAULT_THRESHOLD)] if keywords else []
+    if adhoc and not config and not names:
+        return adhoc
+    path = find_config(config)
+    if path is None:
+        raise ConfigError(
+            "no config found (-c, $PAPERTRIAGE_CONFIG, ./papertriage.yaml or the user config dir); "
+            "create one with `papertriage init`, or rank with ad-hoc terms: -k TERM")
+    profiles = select_profiles(load_config(path), names, str(path))
+    if threshold is not None:
+        profiles = [replace(p, threshold=threshold) for p in profiles]
+    return profiles + adhoc
