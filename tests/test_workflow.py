@@ -167,3 +167,23 @@ def test_profiles_lint_flags_a_term_matching_most_of_the_listing(tmp_path: Path)
     reports = {r.term: r for r in lint(papers, load_config(cfg))}
     assert reports["models"].share == 0.9 and "too broad" in reports["models"].warnings[0]
     assert reports["speech"].warnings == []
+
+
+def test_abstracts_option_shows_an_excerpt_with_the_matched_words_highlighted() -> None:
+    import io
+
+    from papertriage.exports import ExportOptions
+    from papertriage.exports.table import write
+    from papertriage.models import Profile, Term, make_paper
+    from papertriage.scoring import Scorer
+
+    paper = make_paper(title="Routing", abstract="We study quantization of routers. It works.", source="t")
+    scored = Scorer([Profile("p", (Term("quantization"),))]).score(paper)
+    out = io.StringIO()
+    write([scored], out, ExportOptions(color=True, width=120, abstracts=True, total=1))
+    text = out.getvalue()
+    assert "We study" in text
+    assert "\x1b[33mquantization\x1b[0m" in text  # yellow, as the matched word
+    plain = io.StringIO()
+    write([scored], plain, ExportOptions(color=False, width=120, abstracts=False, total=1))
+    assert "We study" not in plain.getvalue()

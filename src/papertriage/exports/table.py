@@ -33,16 +33,12 @@ def _flat(text: str) -> str:
     return _CONTROL_OR_SPACE.sub(" ", strip_controls(text))
 
 
-def title_spans(s: Scored) -> list[tuple[int, int]]:
-    """Where the matched words are in the title (found again: Match keeps only the best text)."""
+def matched_spans(s: Scored, field: str, text: str) -> list[tuple[int, int]]:
+    """Where the words a field matched appear in text (found again: a Match keeps only its best text)."""
     from papertriage.matching import _WORD, fold
 
-    spans = []
-    wanted = {fold(w) for m in s.matches if m.field == "title" for w in _WORD.findall(m.text)}
-    for m in _WORD.finditer(s.paper.title):
-        if fold(m.group(0)) in wanted:
-            spans.append((m.start(), m.end()))
-    return spans
+    wanted = {fold(w) for m in s.matches if m.field == field for w in _WORD.findall(m.text)}
+    return [(m.start(), m.end()) for m in _WORD.finditer(text) if fold(m.group(0)) in wanted]
 
 
 def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
@@ -62,12 +58,13 @@ def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
     table.add_column("date", no_wrap=True)
     table.add_column("▲", justify="right", no_wrap=True)
     for n, s in enumerate(results, 1):
-        title = _highlighted(s.paper.title, title_spans(s))
+        title = _highlighted(s.paper.title, matched_spans(s, "title", s.paper.title))
         if options.abstracts and s.paper.abstract:
             cell = Text()
             cell.append_text(title)
             cell.append("\n")
-            cell.append(first_sentences(s.paper.abstract), style="dim")
+            excerpt = first_sentences(s.paper.abstract)
+            cell.append_text(_highlighted(excerpt, matched_spans(s, "abstract", excerpt), style="yellow"))
             title = cell
         table.add_row(
             str(n), f"{s.score:.2f}", Text(printable(s.profile or "-")), title,
