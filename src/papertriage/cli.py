@@ -103,6 +103,8 @@ ListingArg = typer.Argument(..., help="Listing files or directories ('-' for std
 FromOpt = typer.Option(None, "--from", help="Force the input format (see `papertriage formats`).")
 OutputOpt = typer.Option(None, "-o", "--output", help="Write to FILE (atomically) instead of stdout.")
 KeepDupOpt = typer.Option(False, "--keep-duplicates", help="Do not merge records of the same paper.")
+ConfigOpt = typer.Option(None, "-c", "--config", help="Config file with profiles (see config.example.yaml).")
+KeywordOpt = typer.Option([], "-k", "--keyword", help="Ad-hoc term, no config needed (repeatable).")
 StateOpt = typer.Option(None, "--state", help="Seen-ledger file (default: $PAPERTRIAGE_STATE or the user data dir).")
 
 
@@ -161,9 +163,9 @@ def rank_cmd(
     listings: List[str] = ListingArg,
     fmt: RankFormat = typer.Option(RankFormat.table, "--format", "-f", help="Output format."),
     output: Optional[str] = OutputOpt,
-    config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
+    config: Optional[str] = ConfigOpt,
     profile: List[str] = typer.Option([], "-p", "--profile", help="Use only this profile (repeatable)."),
-    keyword: List[str] = typer.Option([], "-k", "--keyword", help="Ad-hoc term, no config needed (repeatable)."),
+    keyword: List[str] = KeywordOpt,
     top: int = typer.Option(20, "--top", "-n", min=0, help="Show the best N papers (0 = all)."),
     min_score: float = typer.Option(0.000001, "--min-score", min=0, help="Hide papers below this score (0 = show every paper)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Override the fuzzy similarity threshold (0-100)."),
@@ -296,9 +298,9 @@ def parse_cmd(
 @app.command("explain")
 def explain_cmd(
     listing: List[str] = typer.Argument(..., help="Listing file(s), then the title text to look for.", show_default=False),
-    config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
+    config: Optional[str] = ConfigOpt,
     profile: List[str] = typer.Option([], "-p", "--profile", help="Explain only this profile (repeatable)."),
-    keyword: List[str] = typer.Option([], "-k", "--keyword", help="Ad-hoc term (repeatable)."),
+    keyword: List[str] = KeywordOpt,
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Output format."),
     source_format: Optional[str] = FromOpt,
 ) -> None:
@@ -329,9 +331,9 @@ def explain_cmd(
 def evaluate_cmd(
     listings: List[str] = typer.Argument(..., help="Labelled listing(s): rows that carry a kept/skipped label.",
                                          show_default=False),
-    config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
+    config: Optional[str] = ConfigOpt,
     profile: List[str] = typer.Option([], "-p", "--profile", help="Evaluate this profile (repeatable; default all)."),
-    keyword: List[str] = typer.Option([], "-k", "--keyword", help="Ad-hoc term (repeatable)."),
+    keyword: List[str] = KeywordOpt,
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Column holding the label (1/0, yes/no)."),
     labels: Optional[str] = typer.Option(None, "--labels", help="File of ids or titles that were kept, one a line."),
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Output format."),
@@ -356,7 +358,7 @@ def evaluate_cmd(
 
 @app.command("profiles")
 def profiles_cmd(
-    config: Optional[str] = typer.Option(None, "-c", "--config", help="Config file with profiles."),
+    config: Optional[str] = ConfigOpt,
     profile: List[str] = typer.Option([], "-p", "--profile", help="Only this profile (repeatable)."),
     lint_listing: List[str] = typer.Option([], "--lint", help="Check the terms against this listing (repeatable)."),
     source_format: Optional[str] = FromOpt,
