@@ -221,3 +221,22 @@ def test_unreadable_json_line_is_reported_and_the_rest_kept(tmp_path: Path) -> N
 def test_input_error_type() -> None:
     with pytest.raises(InputError):
         list(read_papers([str(FORMATS / "nope.ris")]))
+
+
+def test_a_directory_skips_files_that_are_not_listings_but_a_named_file_does_not(tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "a.ris").write_bytes((FORMATS / "sample.ris").read_bytes())
+    (folder / "README.md").write_text("# my notes\nnothing to see\n", encoding="utf-8")
+    (folder / "broken.xml").write_text("<feed xmlns='http://www.w3.org/2005/Atom'><entry>", encoding="utf-8")
+    for command in (["parse"], ["rank", "-k", "routing", "--no-record"]):
+        run = cli(*command, str(folder))
+        assert run.exit_code == 0, run.stderr
+        assert "README.md: not a listing" in run.stderr and "broken.xml" in run.stderr
+        assert "2 files skipped" in run.stderr
+    assert cli("parse", str(folder / "README.md")).exit_code == 1
+    (folder / "a.ris").unlink()
+    run = cli("rank", str(folder), "-k", "routing")
+    assert run.exit_code == 1 and "no file in it is a listing" in run.stderr
+    run = cli("parse", str(folder))
+    assert run.exit_code == 1 and "no file in it is a listing" in run.stderr

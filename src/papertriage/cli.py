@@ -155,6 +155,8 @@ def summary(stats: dict[str, int]) -> None:
         parts.append(f"{stats['merged']} duplicate records merged")
     if stats.get("skipped"):
         parts.append(f"{stats['skipped']} entries could not be read (see warnings above)")
+    if stats.get("files_skipped"):
+        parts.append(f"{stats['files_skipped']} files skipped (see warnings above)")
     sys.stderr.write("; ".join(parts) + "\n")
 
 

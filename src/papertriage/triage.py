@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from papertriage.errors import InputError
 from papertriage.ledger import paper_keys
 from papertriage.models import Paper, Profile, Scored
 from papertriage.scoring import Scorer, rank, sort_key
-from papertriage.sources import Deduplicator, expand_inputs, merge, read_papers
+from papertriage.sources import Deduplicator, expand_with_origin, merge, read_papers
 from papertriage.sources.base import Warn
 
 SHARD_BYTES = 4 * 1024 * 1024
@@ -55,6 +56,7 @@ class _Shard:
     min_score: float
     dedupe: bool
     hidden: frozenset[str] = frozenset()
+    lenient: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -106,7 +108,7 @@ def _rank_shard(shard: _Shard) -> _ShardResult:
         return scored_text.get(group) == hash((" ".join(title.split()), " ".join(abstract.split())))
 
     for paper in read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats,
-                             known_duplicate=known_duplicate if dedup else None):
+                             known_duplicate=known_duplicate if dedup else None, lenient=shard.lenient):
         if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
             stats["hidden"] = stats.get("hidden", 0) + 1
             continue
@@ -174,8 +176,11 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     jobs: processes to use (0 = one per core when the input is large enough).
     hidden: keys (see ledger.paper_keys) of papers to leave out, such as those already shown.
     """
-    files = list(expand_inputs(inputs))
-    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden) for chunk in plan_shards(files, shard_bytes)]
+    origin = list(expand_with_origin(inputs))
+    files = [f for f, _ in origin]
+    lenient = frozenset(f for f, walked in origin if walked)
+    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden, lenient)
+             for chunk in plan_shards(files, shard_bytes)]
     total_bytes = sum(Path(f).stat().st_size for f in files if f != "-" and Path(f).is_file())
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if total_bytes >= PARALLEL_BYTES else 1
@@ -213,6 +218,7 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
             held = _keep_best(held, top)
     stats["merged"] = stats.get("merged", 0) + (dedup.merged if dedup else 0)
     stats["unique"] = dedup.count if dedup else offset
+    _check_something_read(inputs, stats)
     ranked = [scorer.score(s.paper) for s in rank(held.values(), top=top, min_score=min_score)]
     return RankResult(ranked, stats["unique"], stats["merged"], stats.get("skipped", 0), stats)
 
@@ -244,14 +250,21 @@ def parse_listings(inputs: list[str], *, fmt: str | None = None, dedupe: bool = 
     if not dedupe:
         yield from read_papers(inputs, fmt=fmt, warn=warn, stats=stats)
         stats["unique"] = stats.get("papers", 0)
-        return
-    papers: list[Paper] = []
-    for group, paper, new in read_unique(inputs, fmt=fmt, dedupe=True, warn=warn, stats=stats):
-        if new:
-            papers.append(paper)
-        else:
-            papers[group] = merge(papers[group], paper)
-    yield from papers
+    else:
+        papers: list[Paper] = []
+        for group, paper, new in read_unique(inputs, fmt=fmt, dedupe=True, warn=warn, stats=stats):
+            if new:
+                papers.append(paper)
+            else:
+                papers[group] = merge(papers[group], paper)
+        yield from papers
+    _check_something_read(inputs, stats)
+
+
+def _check_something_read(inputs: list[str], stats: dict[str, int]) -> None:
+    if not stats.get("files") and stats.get("files_skipped"):
+        raise InputError(f"{', '.join(inputs)}: no file in it is a listing papertriage can read; "
+                         "see `papertriage formats`")
 
 
 def find_paper(inputs: list[str], text: str, *, fmt: str | None = None, warn: Warn = lambda m: None) -> Paper | None:

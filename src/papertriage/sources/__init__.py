@@ -177,8 +177,9 @@ def detect_source(listing: Listing) -> Source:
         "see `papertriage formats`, or force one with --from FORMAT")
 
 
-def expand_inputs(names: Iterable[str]) -> Iterator[str]:
-    """Files as given; directories walked for files in name order, hidden ones skipped."""
+def expand_with_origin(names: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """(file, found by walking a directory) for each input; directories walked in name order,
+    hidden files skipped."""
     for name in names:
         path = Path(name)
         if name != "-" and path.is_dir():
@@ -190,40 +191,59 @@ def expand_inputs(names: Iterable[str]) -> Iterator[str]:
             )
             if not files:
                 raise InputError(f"{name}: is a directory with no listing in it")
-            yield from files
+            for f in files:
+                yield f, True
         else:
-            yield name
+            yield name, False
+
+
+def expand_inputs(names: Iterable[str]) -> Iterator[str]:
+    """Files as given; directories walked for files in name order, hidden ones skipped."""
+    return (name for name, _ in expand_with_origin(names))
 
 
 def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = lambda m: None,
                 stats: dict[str, int] | None = None,
-                known_duplicate: Callable[[str, str, str], bool] | None = None) -> Iterator[Paper]:
+                known_duplicate: Callable[[str, str, str], bool] | None = None,
+                lenient: frozenset[str] = frozenset()) -> Iterator[Paper]:
     """Every paper of every input, in input order, each input's format detected unless forced.
 
     known_duplicate lets bulk parsers skip records the caller already holds (counted in
-    stats["duplicates"], never silently).
+    stats["duplicates"], never silently). A file met by walking a directory (or named in lenient)
+    that is not a listing is reported and skipped; a file named on its own is an error.
     """
     forced = source_named(fmt) if fmt else None
     stats = stats if stats is not None else {}
-    for name in expand_inputs(names):
-        listing = open_listing(name, warn)
-        source = forced or detect_source(listing)
-        ctx = ParseContext(name, warn, known_duplicate=known_duplicate)
-        count = 0
-        for paper in source.parse(listing.text, ctx):
-            count += 1
-            yield paper
-        stats["files"] = stats.get("files", 0) + 1
-        stats["papers"] = stats.get("papers", 0) + count + ctx.duplicates
-        stats["duplicates"] = stats.get("duplicates", 0) + ctx.duplicates
-        stats["skipped"] = stats.get("skipped", 0) + ctx.skipped
-        if count + ctx.duplicates == 0:
-            if ctx.skipped:
-                raise InputError(f"{name}: no paper could be read ({ctx.skipped} entries skipped)")
-            if not ctx.details.get("empty_ok"):
-                raise InputError(f"{name}: holds no papers as {source.name}; "
-                                 "check the file, or force a format with --from")
-            warn(f"{name}: holds no papers")
+    for name, walked in expand_with_origin(names):
+        try:
+            yield from _read_one(name, forced, warn, stats, known_duplicate)
+        except InputError as exc:
+            if not (walked or name in lenient):
+                raise
+            warn(f"{exc}; file skipped")
+            stats["files_skipped"] = stats.get("files_skipped", 0) + 1
+
+
+def _read_one(name: str, forced: Source | None, warn: Warn, stats: dict[str, int],
+              known_duplicate: Callable[[str, str, str], bool] | None) -> Iterator[Paper]:
+    listing = open_listing(name, warn)
+    source = forced or detect_source(listing)
+    ctx = ParseContext(name, warn, known_duplicate=known_duplicate)
+    count = 0
+    for paper in source.parse(listing.text, ctx):
+        count += 1
+        yield paper
+    stats["papers"] = stats.get("papers", 0) + count + ctx.duplicates
+    stats["duplicates"] = stats.get("duplicates", 0) + ctx.duplicates
+    stats["skipped"] = stats.get("skipped", 0) + ctx.skipped
+    if count + ctx.duplicates == 0:
+        if ctx.skipped:
+            raise InputError(f"{name}: no paper could be read ({ctx.skipped} entries skipped)")
+        if not ctx.details.get("empty_ok"):
+            raise InputError(f"{name}: holds no papers as {source.name}; "
+                             "check the file, or force a format with --from")
+        warn(f"{name}: holds no papers")
+    stats["files"] = stats.get("files", 0) + 1
 
 
 def _richness(paper: Paper) -> int:
