@@ -178,12 +178,9 @@ class Matcher:
             st = self._stems[token] = stem(token)
         return st
 
-    def scan(self, text: str) -> dict[int, FieldHit]:
-        """Every pattern found in text with its best similarity, count and position (token indices)."""
-        return self.scan_fields([text])[0]
-
     def scan_fields(self, texts: list[str], *, positions: bool = True) -> list[dict[int, FieldHit]]:
-        """`scan` for several fields of one paper at once (one pass over their words).
+        """Every pattern found in each text (the fields of one paper, scanned in one pass over their
+        words), with its best similarity, count and position in token indices.
 
         The per-paper work is C-speed set operations unless a word of the text starts a pattern;
         the fuzzy comparisons happen once per distinct word of the whole listing (see `_learn`).

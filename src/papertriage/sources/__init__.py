@@ -197,11 +197,6 @@ def expand_with_origin(names: Iterable[str]) -> Iterator[tuple[str, bool]]:
             yield name, False
 
 
-def expand_inputs(names: Iterable[str]) -> Iterator[str]:
-    """Files as given; directories walked for files in name order, hidden ones skipped."""
-    return (name for name, _ in expand_with_origin(names))
-
-
 def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = lambda m: None,
                 stats: dict[str, int] | None = None,
                 known_duplicate: Callable[[str, str, str], bool] | None = None,

@@ -31,12 +31,6 @@ def load_json(text: str, ctx: ParseContext) -> Any:
         raise InputError(f"{ctx.name}: JSON nested too deeply; not a paper listing") from None
 
 
-def _looks_hf_item(item: Any) -> bool:
-    if isinstance(item, str):
-        return item.lstrip().startswith("{'paper'") or item.lstrip().startswith('{"paper"')
-    return isinstance(item, dict) and isinstance(item.get("paper"), dict)
-
-
 def detect_hf_api(head: str) -> bool:
     start = head.lstrip("\ufeff \t\r\n")
     if not start.startswith(("[", "{")):
