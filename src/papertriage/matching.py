@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from itertools import filterfalse
 
@@ -204,16 +203,12 @@ class Matcher:
         if not present:
             return outs
         add = self._add
-        counters = None if positions else [Counter(field_tokens) for field_tokens in fields]
         for token in present:
             singles, multis = self._hits[token]
             if singles:
                 for f, field_tokens in enumerate(fields):
-                    if counters is None:
-                        n = field_tokens.count(token)
-                        first = field_tokens.index(token) if n else 0
-                    else:
-                        n, first = counters[f][token], 0
+                    n = field_tokens.count(token)
+                    first = field_tokens.index(token) if n and positions else 0
                     if n:
                         for i, word_sim in singles:
                             add(outs[f], i, word_sim, first, first + 1, n)
