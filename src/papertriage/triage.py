@@ -24,27 +24,13 @@ PARALLEL_BYTES = 2 * 1024 * 1024
 @dataclass
 class RankResult:
     results: list[Scored]
-    total: int = 0
-    """Unique papers read."""
-    merged: int = 0
-    """Records merged into another record of the same paper."""
-    skipped: int = 0
-    """Entries that could not be read (each was reported)."""
     stats: dict[str, int] = field(default_factory=dict)
+    """files, papers (records read), unique, merged, skipped (entries), hidden, files_skipped."""
 
-
-def read_unique(inputs: list[str], *, fmt: str | None, dedupe: bool, warn: Warn,
-                stats: dict[str, int]) -> Iterator[tuple[int, Paper, bool]]:
-    """(group, paper, new) for every record read; without dedupe every record is its own group."""
-    dedup = Deduplicator() if dedupe else None
-    for n, paper in enumerate(read_papers(inputs, fmt=fmt, warn=warn, stats=stats)):
-        if dedup is None:
-            yield n, paper, True
-        else:
-            group, new = dedup.add(paper)
-            yield group, paper, new
-    stats["merged"] = dedup.merged if dedup else 0
-    stats["unique"] = dedup.count if dedup else stats.get("papers", 0)
+    @property
+    def total(self) -> int:
+        """Unique papers read."""
+        return self.stats.get("unique", 0)
 
 
 @dataclass
@@ -220,7 +206,7 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     stats["unique"] = dedup.count if dedup else offset
     _check_something_read(inputs, stats)
     ranked = [scorer.score(s.paper) for s in rank(held.values(), top=top, min_score=min_score)]
-    return RankResult(ranked, stats["unique"], stats["merged"], stats.get("skipped", 0), stats)
+    return RankResult(ranked, stats)
 
 
 def _run(tasks: list[_Shard], jobs: int, progress: Progress | None) -> Iterator[_ShardResult]:
@@ -251,12 +237,15 @@ def parse_listings(inputs: list[str], *, fmt: str | None = None, dedupe: bool = 
         yield from read_papers(inputs, fmt=fmt, warn=warn, stats=stats)
         stats["unique"] = stats.get("papers", 0)
     else:
+        dedup = Deduplicator()
         papers: list[Paper] = []
-        for group, paper, new in read_unique(inputs, fmt=fmt, dedupe=True, warn=warn, stats=stats):
+        for paper in read_papers(inputs, fmt=fmt, warn=warn, stats=stats):
+            group, new = dedup.add(paper)
             if new:
                 papers.append(paper)
             else:
                 papers[group] = merge(papers[group], paper)
+        stats["merged"], stats["unique"] = dedup.merged, dedup.count
         yield from papers
     _check_something_read(inputs, stats)
 
