@@ -28,13 +28,13 @@ def lint(papers: list[Paper], profiles: list[Profile]) -> list[TermReport]:
     counts: dict[tuple[int, int], int] = {}
     for paper in papers:
         found = set().union(*scorer.field_hits(paper).values())
-        for p, cp in enumerate(scorer._compiled):
+        for p, cp in enumerate(scorer.compiled):
             for c, concept in enumerate(cp.concepts):
                 if not found.isdisjoint(concept.patterns):
                     counts[(p, c)] = counts.get((p, c), 0) + 1
     reports = []
     n = max(1, len(papers))
-    for p, cp in enumerate(scorer._compiled):
+    for p, cp in enumerate(scorer.compiled):
         for c, term in enumerate(cp.profile.terms):
             matched = counts.get((p, c), 0)
             report = TermReport(cp.profile.name, term.term, term.weight, matched, matched / n)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from papertriage.matching import FieldHit, Matcher, Pattern, compile_pattern
-from papertriage.models import Match, Paper, Profile, Scored, Term
+from papertriage.models import Match, Paper, Profile, Scored
 
 SATURATION = 1.2
 """k in count*(k+1)/(count+k): a second mention adds 37%, many mentions at most 120%."""
@@ -28,7 +28,7 @@ def contribution(concept: _Concept, field_weight: float, similarity: float, coun
     return round(concept.weight * field_weight * round(similarity, 1) / 100 * saturate(count) * share, 4)
 
 
-def content_words(term: Term, variants: list[Pattern]) -> list[str]:
+def content_words(variants: list[Pattern]) -> list[str]:
     """The words of a term's multi-word forms that count on their own: no stopwords, no 1-2 letter
     tokens, none that is already a one-word form of the term."""
     single = {p.words[0] for p in variants if len(p.words) == 1}
@@ -84,7 +84,7 @@ class Scorer:
                 closed = tuple(add("".join(patterns[i].words), t.exact, prof.threshold) for i in variants
                                if 2 <= len(patterns[i].words) <= 3 and len("".join(patterns[i].words)) >= 6)
                 variants = tuple(dict.fromkeys(variants + closed))
-                words = content_words(t, [patterns[i] for i in variants])
+                words = content_words([patterns[i] for i in variants])
                 parts = tuple(add(w, t.exact, prof.threshold) for w in words)
                 concept_list.append(_Concept(t.term, t.weight, variants, parts))
             concepts = tuple(concept_list)
@@ -103,7 +103,8 @@ class Scorer:
                 concepts_of,
                 parts_of,
             ))
-        self._compiled = compiled
+        self.compiled = compiled
+        """Per profile, in config order: its concepts and their pattern indices (read by lint)."""
         self.matcher = Matcher(patterns)
         self.fields = sorted({f for prof in profiles for f, _ in prof.fields})
 
@@ -176,7 +177,7 @@ class Scorer:
         hits = self.field_hits(paper, positions=detail)
         best: Scored | None = None
         if any(hits.values()):
-            for cp in self._compiled:
+            for cp in self.compiled:
                 result = self.score_profile(cp, hits, paper, with_matches=detail)
                 if result and (best is None or result[0] > best.score):
                     best = Scored(paper, result[0], cp.profile.name, result[1])
@@ -186,7 +187,7 @@ class Scorer:
         """The paper's score under every profile (0 where a rule drops it)."""
         hits = self.field_hits(paper, positions=False)
         out = {}
-        for cp in self._compiled:
+        for cp in self.compiled:
             result = self.score_profile(cp, hits, with_matches=False) if any(hits.values()) else None
             out[cp.profile.name] = result[0] if result else 0.0
         return out
@@ -194,7 +195,7 @@ class Scorer:
     def score_for(self, paper: Paper, profile_name: str) -> Scored:
         """The paper's score for one named profile (what `explain` shows)."""
         hits = self.field_hits(paper)
-        for cp in self._compiled:
+        for cp in self.compiled:
             if cp.profile.name == profile_name:
                 result = self.score_profile(cp, hits, paper)
                 if result:
