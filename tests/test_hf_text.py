@@ -112,3 +112,17 @@ def test_missing_separator_line_still_splits_papers() -> None:
     papers, _ = parse(text)
     assert [p["title"] for p in papers] == [PAPER_A[0], PAPER_B[0], PAPER_C[0]]
     assert papers[0]["published"] == "2025-03-21"
+
+
+def test_real_page_copied_on_another_machine_reads_the_same(seed: Path, tmp_path: Path) -> None:
+    """CRLF, non-breaking spaces, trailing spaces and a missing header change no record."""
+    original = cli("parse", str(seed), "--keep-duplicates").records()
+    text = seed.read_text(encoding="utf-8")
+    body = text[text.index("SMERF"):]  # no header
+    messy = body.replace(" ", "\u00a0", 50).replace("\n", "  \r\n")
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(messy.encode("utf-8"))
+    again = cli("parse", str(copy), "--keep-duplicates").records()
+    strip = [{k: v for k, v in r.items() if k != "extra"} for r in original]
+    assert [{k: v for k, v in r.items() if k != "extra"} for r in again] == strip
+    assert len(again) == 58
