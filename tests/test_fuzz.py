@@ -63,31 +63,19 @@ def titles(parsed: list[object]) -> list[str]:
     return [getattr(p, "title", "") for p in parsed]
 
 
+GOOD_ENTRIES = {
+    "json": json.dumps({"id": "2501.00001", "title": "Gradient Noise Shapes Sparse Expert Routing", "summary": "s"}),
+    "ris": "TY  - JOUR\nTI  - Gradient Noise Shapes Sparse Expert Routing\nAU  - Okafor, A\nER  - ",
+    "bibtex": "@article{k, title = {Gradient Noise Shapes Sparse Expert Routing}, year = 2025}",
+}
+
+
+@pytest.mark.parametrize("source_name", sorted(GOOD_ENTRIES))
 @FAST
-@given(st.lists(noise_line, max_size=10), st.lists(noise_line, max_size=10))
-def test_a_jsonl_record_in_noise_is_found(before: list[str], after: list[str]) -> None:
-    source = next(s for s in SOURCES if s.name == "json")
-    good = json.dumps({"id": "2501.00001", "title": "Gradient Noise Shapes Sparse Expert Routing", "summary": "s"})
-    text = "\n".join([*before, good, *after])
-    ctx = ParseContext("fuzz")
-    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse(text, ctx)))
-
-
-@FAST
-@given(st.lists(noise_line, max_size=10), st.lists(noise_line, max_size=10))
-def test_a_ris_record_in_noise_is_found(before: list[str], after: list[str]) -> None:
-    source = next(s for s in SOURCES if s.name == "ris")
-    good = "TY  - JOUR\nTI  - Gradient Noise Shapes Sparse Expert Routing\nAU  - Okafor, A\nER  - "
-    text = "\n".join([*before, good, *after])
-    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse(text, ParseContext("fuzz"))))
-
-
-@FAST
-@given(st.lists(noise_line, max_size=10), st.lists(noise_line, max_size=10))
-def test_a_bibtex_entry_in_noise_is_found(before: list[str], after: list[str]) -> None:
-    source = next(s for s in SOURCES if s.name == "bibtex")
-    good = "@article{k, title = {Gradient Noise Shapes Sparse Expert Routing}, year = 2025}"
-    text = "\n".join([*before, good, *after])
+@given(before=st.lists(noise_line, max_size=10), after=st.lists(noise_line, max_size=10))
+def test_a_well_formed_entry_in_noise_is_found(source_name: str, before: list[str], after: list[str]) -> None:
+    source = next(s for s in SOURCES if s.name == source_name)
+    text = "\n".join([*before, GOOD_ENTRIES[source_name], *after])
     assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse(text, ParseContext("fuzz"))))
 
 
