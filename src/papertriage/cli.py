@@ -78,6 +78,15 @@ def guarded(action: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def show_report(fmt: ReportFormat, report: T, as_json: Callable[[T, Any], None],
+                as_table: Callable[[T, Any, bool], None]) -> None:
+    """A report (explain, evaluate) on stdout as JSON or as a table."""
+    if fmt is ReportFormat.json:
+        as_json(report, sys.stdout)
+    else:
+        as_table(report, sys.stdout, use_color(None))
+
+
 def use_color(output: Optional[str]) -> bool:
     if output and output != "-":
         return False
@@ -320,11 +329,7 @@ def explain_cmd(
         paper = find_paper(inputs, text, fmt=source_format, warn=warn)
         if paper is None:
             raise InputError(f"no paper in {', '.join(inputs)}")
-        report = explain(paper, profiles)
-        if fmt is ReportFormat.json:
-            render_json(report, sys.stdout)
-        else:
-            render_table(report, sys.stdout, use_color(None))
+        show_report(fmt, explain(paper, profiles), render_json, render_table)
 
     guarded(run)
 
@@ -349,11 +354,7 @@ def evaluate_cmd(
 
         profiles = load_profiles(config, profile, keyword, None)
         papers, flags = load_labelled(listings, fmt=source_format, column=label_column, labels_file=labels, warn=warn)
-        results = evaluate(papers, flags, profiles)
-        if fmt is ReportFormat.json:
-            render_json(results, sys.stdout)
-        else:
-            render_table(results, sys.stdout, use_color(None))
+        show_report(fmt, evaluate(papers, flags, profiles), render_json, render_table)
 
     guarded(run)
 
