@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator
 
 from papertriage.errors import InputError
 from papertriage.ledger import paper_keys
-from papertriage.models import Paper, Profile, Scored
+from papertriage.models import Paper, Profile, Scored, squash
 from papertriage.scoring import Scorer, rank, sort_key
 from papertriage.sources import Deduplicator, expand_with_origin, merge, read_papers
 from papertriage.sources.base import Warn
@@ -91,7 +91,7 @@ def _rank_shard(shard: _Shard) -> _ShardResult:
         group = dedup.group_of("arxiv:" + arxiv) if dedup else None
         if group is None or group in held:
             return False
-        return scored_text.get(group) == hash((" ".join(title.split()), " ".join(abstract.split())))
+        return scored_text.get(group) == hash((squash(title), squash(abstract)))
 
     for paper in read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats,
                              known_duplicate=known_duplicate if dedup else None, lenient=shard.lenient):

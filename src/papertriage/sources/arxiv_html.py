@@ -6,7 +6,7 @@ import re
 from typing import Any, Iterator
 
 from papertriage.errors import InputError
-from papertriage.models import Paper, make_paper
+from papertriage.models import Paper, make_paper, squash
 from papertriage.sources.base import ParseContext, iso_date, xml_parser
 
 NAME = "arxiv-html"
@@ -46,7 +46,7 @@ def _clean_text(node: Any) -> str:
         parts.append(node.text)
     for child in node:
         walk(child)
-    return " ".join("".join(parts).split())
+    return squash("".join(parts))
 
 
 def _find_class(node: Any, cls: str) -> Any:
@@ -69,7 +69,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
     count = 0
     for node in doc.iter("h3", "dt"):
         if node.tag == "h3":
-            heading = " ".join(node.text_content().split())
+            heading = squash(node.text_content())
             m = _DAY.search(heading)
             if m:
                 day = iso_date(re.sub(r"^[A-Za-z]+,\s*", "", m.group(0)))
@@ -82,7 +82,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
         while dd is not None and dd.tag != "dd":
             dd = dd.getnext()
         abs_link = node.xpath(".//a[contains(@href, '/abs/')]")
-        raw_id = abs_link[0].get("href") if abs_link else " ".join(node.text_content().split())
+        raw_id = abs_link[0].get("href") if abs_link else squash(node.text_content())
         id_m = re.search(r"(?:abs/|arXiv:)([\w.\-/]+\d)", raw_id)
         if dd is None:
             ctx.skip(f"entry {count}", "identifier with no details (page cut off?)")
@@ -92,7 +92,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
             ctx.skip(f"entry {count} ({id_m.group(1) if id_m else '?'})", "no title")
             continue
         authors_node = _find_class(dd, "list-authors")
-        authors = [" ".join(a.text_content().split()) for a in authors_node.iter("a")] if authors_node is not None else []
+        authors = [squash(a.text_content()) for a in authors_node.iter("a")] if authors_node is not None else []
         subjects = _clean_text(_find_class(dd, "list-subjects"))
         categories = re.findall(r"\(([a-z\-]+(?:\.[A-Za-z\-]+)?)\)", subjects)
         abstract_node = dd.xpath(".//p[contains(@class, 'mathjax')]")

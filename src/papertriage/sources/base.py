@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterator, Protocol
 
-from papertriage.models import Paper
+from papertriage.models import Paper, squash
 
 Warn = Callable[[str], None]
 
@@ -112,4 +112,4 @@ def text_of(node: Any, path: str, ns: dict[str, str] | None = None) -> str:
     found = node.find(path, ns) if ns else node.find(path)
     if found is None:
         return ""
-    return " ".join("".join(found.itertext()).split())
+    return squash("".join(found.itertext()))

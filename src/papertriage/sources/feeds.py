@@ -7,7 +7,7 @@ import re
 from typing import Any, Iterator
 
 from papertriage.errors import InputError
-from papertriage.models import Paper, make_paper
+from papertriage.models import Paper, make_paper, squash
 from papertriage.sources.base import ParseContext, iso_date, parse_xml, text_of
 
 ATOM = "arxiv-atom"
@@ -97,14 +97,14 @@ def _html_paragraphs(html: str) -> list[str]:
     from papertriage.sources.base import xml_parser
 
     if "<" not in html:
-        return [" ".join(html.split())] if html.strip() else []
+        return [squash(html)] if html.strip() else []
     try:
         doc = lxml_html.fragment_fromstring(html, create_parent="div", parser=xml_parser(html=True))
     except Exception:  # lxml raises several types on broken fragments; fall back to stripping tags
-        return [" ".join(re.sub(r"<[^>]+>", " ", html).split())]
-    paragraphs = [" ".join(p.text_content().split()) for p in doc.iter("p")]
+        return [squash(re.sub(r"<[^>]+>", " ", html))]
+    paragraphs = [squash(p.text_content()) for p in doc.iter("p")]
     paragraphs = [p for p in paragraphs if p]
-    return paragraphs or [" ".join(doc.text_content().split())]
+    return paragraphs or [squash(doc.text_content())]
 
 
 def _latin(text: str) -> bool:

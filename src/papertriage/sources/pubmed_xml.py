@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from papertriage.models import Paper, make_paper
+from papertriage.models import Paper, make_paper, squash
 from papertriage.sources.base import ParseContext, iso_date, month_number, parse_xml
 
 NAME = "pubmed-xml"
@@ -16,7 +16,7 @@ def detect(head: str) -> bool:
 
 
 def _text(node: Any) -> str:
-    return " ".join("".join(node.itertext()).split()) if node is not None else ""
+    return squash("".join(node.itertext())) if node is not None else ""
 
 
 def _date(article: Any) -> str | None:
