@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from papertriage.models import Profile, Term, make_paper
@@ -123,3 +125,46 @@ def test_several_processes_give_the_same_ranking_as_one(tmp_path) -> None:  # ty
     assert one == many and len(one) == 5
     assert [s.paper.to_dict() for s in runs[1].results] == [s.paper.to_dict() for s in runs[3].results]
     assert runs[1].total == runs[3].total == 60
+
+
+SPEED_LIKE = Profile("p", (Term("large language model", aliases=("LLM",)), Term("mixture of experts", 2, ("MoE",)),
+                           Term("quantization"), Term("KV cache"), Term("in-context learning"), Term("RAG")))
+
+
+def one_at_a_time(scorer: Scorer, papers: list) -> list[tuple[float, str | None]]:  # type: ignore[type-arg]
+    return [(s.score, s.profile) for s in (Scorer(scorer.profiles).score(p, detail=False) for p in papers)]
+
+
+def test_papers_scanned_together_score_as_they_do_alone() -> None:
+    # a batch joins every text's words: nothing may leak from one text or paper into the next
+    papers = [
+        paper("Serving a large language", "model quantization"),  # a term split across title and abstract
+        paper("Large", "language model"),
+        paper("Model", "for a large language"),  # fields are scanned abstract first, then title
+        paper("model mixture of", "experts"),
+        paper("A KV", "cache\x00 for LLM\x00s; quantizaton"),  # NUL inside a text, a typo
+        paper("Übersicht: große Sprachmodelle", "Quantisierung und Mixture-of-Experts für LLMs"),
+        paper("In-context", ""),
+        paper("learning in context learning", "in-context learning RAG dragging"),
+        paper("Déjà vu in KV caches", "in context learning, mixtures of expert"),
+    ]
+    scorer = Scorer([SPEED_LIKE])
+    together = [(s.score, s.profile) for s in scorer.score_many(papers)]
+    assert together == one_at_a_time(scorer, papers)
+    assert together[1][0] > 0 and together[0][0] > 0
+    # ...nor from one field into the next: only the words of "large language model" are found
+    for split_term in papers[1:3]:
+        assert {(m.term, m.share < 1) for m in scorer.score(split_term).matches} == {("large language model", True)}
+    # the same again with the words already learned, and in another order
+    assert [(s.score, s.profile) for s in scorer.score_many(papers[::-1])] == together[::-1]
+
+
+def test_batches_of_a_real_listing_score_as_single_papers(seed: Path) -> None:
+    from papertriage.sources import read_papers
+
+    papers = list(read_papers([str(seed)]))
+    scorer = Scorer([SPEED_LIKE, Profile("q", (Term("agent"), Term("reinforcement learning", 2), Term("video generation")))])
+    assert [(s.score, s.profile) for s in scorer.score_many(papers)] == one_at_a_time(scorer, papers)
+    full = [scorer.score(p) for p in papers]
+    assert [s.score for s in full] == [s.score for s in scorer.score_many(papers)]
+    assert sum(1 for s in full if s.score) > 10

@@ -115,9 +115,13 @@ def squash(text: str) -> str:
     """Whitespace runs to single spaces, trimmed: `" ".join(text.split())`, faster on the common case."""
     if text.isascii():
         flat = text.replace("\n", " ")
-        if "  " not in flat and flat.isprintable():
+        if "  " not in flat and not any(c in flat for c in _OTHER_SPACE):
             return flat.strip()
     return " ".join(text.split())
+
+
+_OTHER_SPACE = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
+"""ASCII characters other than space and newline that str.split() takes for whitespace."""
 
 
 def make_paper(

@@ -108,10 +108,17 @@ class Scorer:
         self.matcher = Matcher(patterns)
         self.fields = sorted({f for prof in profiles for f, _ in prof.fields})
 
-    def field_hits(self, paper: Paper, *, positions: bool = True) -> dict[str, dict[int, FieldHit]]:
-        names = [name for name in self.fields if getattr(paper, name, "")]
-        found = self.matcher.scan_fields([getattr(paper, name) for name in names], positions=positions)
-        return dict(zip(names, found, strict=True))
+    def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
+        return self.field_hits_many([paper])[0]
+
+    def field_hits_many(self, papers: list[Paper]) -> list[dict[str, dict[int, FieldHit]]]:
+        """Per paper, the patterns found in each of its non-empty scored fields (one scan for all)."""
+        names = self.fields
+        texts = [getattr(paper, name) for paper in papers for name in names]
+        found = self.matcher.scan_fields(texts)
+        n = len(names)
+        return [{name: found[j + f] for f, name in enumerate(names) if texts[j + f]}
+                for j in range(0, len(texts), n)]
 
     def score_profile(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]],
                       paper: Paper | None = None, with_matches: bool = True) -> tuple[float, tuple[Match, ...]] | None:
@@ -174,7 +181,13 @@ class Scorer:
         detail=False leaves out the matches (the score is the same); rank asks for them only for
         the papers it shows.
         """
-        hits = self.field_hits(paper, positions=detail)
+        return self._best(paper, self.field_hits(paper), detail)
+
+    def score_many(self, papers: list[Paper]) -> list[Scored]:
+        """score(paper, detail=False) of each paper, with their words scanned in one pass."""
+        return [self._best(paper, hits, False) for paper, hits in zip(papers, self.field_hits_many(papers), strict=True)]
+
+    def _best(self, paper: Paper, hits: dict[str, dict[int, FieldHit]], detail: bool) -> Scored:
         best: Scored | None = None
         if any(hits.values()):
             for cp in self.compiled:
@@ -185,7 +198,7 @@ class Scorer:
 
     def profile_scores(self, paper: Paper) -> dict[str, float]:
         """The paper's score under every profile (0 where a rule drops it)."""
-        hits = self.field_hits(paper, positions=False)
+        hits = self.field_hits(paper)
         out = {}
         for cp in self.compiled:
             result = self.score_profile(cp, hits, with_matches=False) if any(hits.values()) else None

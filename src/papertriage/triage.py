@@ -16,7 +16,9 @@ from papertriage.sources.base import Warn
 
 SHARD_BYTES = 4 * 1024 * 1024
 """Inputs are cut into shards of at least this many bytes (whole files, in order); shards run in parallel."""
-MAX_SHARDS = 8
+MAX_SHARDS = 32
+BATCH = 256
+"""Papers scored together: their words are scanned in one pass."""
 PARALLEL_BYTES = 2 * 1024 * 1024
 """Below this much input a process pool costs more than it saves."""
 
@@ -93,6 +95,25 @@ def _rank_shard(shard: _Shard) -> _ShardResult:
             return False
         return scored_text.get(group) == hash((squash(title), squash(abstract)))
 
+    pending: list[tuple[int, Paper, int]] = []
+    """(group, paper, text fingerprint) waiting to be scored in one batch."""
+    pending_groups: set[int] = set()
+
+    def score_pending() -> None:
+        nonlocal held
+        if not pending:
+            return
+        for (group, _, fingerprint), scored in zip(pending, scorer.score_many([p for _, p, _ in pending]), strict=True):
+            scored_text[group] = fingerprint
+            if scored.score >= shard.min_score:
+                held[group] = scored
+            else:
+                held.pop(group, None)
+        pending.clear()
+        pending_groups.clear()
+        if shard.top and len(held) > limit:
+            held = _keep_best(held, shard.top)
+
     for paper in read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats,
                              known_duplicate=known_duplicate if dedup else None, lenient=shard.lenient):
         if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
@@ -108,6 +129,8 @@ def _rank_shard(shard: _Shard) -> _ShardResult:
                 groups.append(keys)
         fingerprint = hash((paper.title, paper.abstract))
         if not new:
+            if group in pending_groups:
+                score_pending()  # a duplicate merges with what its group's earlier record scored
             kept = held.get(group)
             if kept is not None:
                 paper = merge(kept.paper, paper)
@@ -117,14 +140,11 @@ def _rank_shard(shard: _Shard) -> _ShardResult:
                     continue
             elif scored_text.get(group) == fingerprint:
                 continue
-        scored = scorer.score(paper, detail=False)
-        scored_text[group] = fingerprint
-        if scored.score >= shard.min_score:
-            held[group] = scored
-        else:
-            held.pop(group, None)
-        if shard.top and len(held) > limit:
-            held = _keep_best(held, shard.top)
+        pending.append((group, paper, fingerprint))
+        pending_groups.add(group)
+        if len(pending) >= BATCH:
+            score_pending()
+    score_pending()
     if shard.top:
         held = _keep_best(held, shard.top)
     stats["merged"] = (dedup.merged if dedup else 0) + stats.get("duplicates", 0)

@@ -218,8 +218,9 @@ _KNOWN = {n for names in _FIELDS.values() for n in names} | {
 
 def _get(rec: dict[str, Any], key: str) -> Any:
     for name in _FIELDS[key]:
-        if rec.get(name) not in (None, "", []):
-            return rec[name]
+        value = rec.get(name)
+        if value is not None and value != "" and value != []:
+            return value
     return None
 
 
@@ -243,12 +244,12 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
             arxiv = canonical_arxiv_id(candidate)
             if arxiv:
                 break
-    m = _ARXIV_TITLE.search(title)
+    m = _ARXIV_TITLE.search(title) if "arXiv:" in title else None
     if m:
         arxiv = arxiv or m.group(1)
         categories = categories or [c.strip() for c in m.group(2).split(",")]
         title = title[: m.start()].rstrip(". ")
-    a = _ANNOUNCE.match(abstract)
+    a = _ANNOUNCE.match(abstract) if abstract[:6].lower() == "arxiv:" else None
     if a:
         arxiv = arxiv or a.group(1)
         abstract = abstract[a.end():]
