@@ -115,3 +115,21 @@ def test_a_term_written_out_as_a_whole_word_is_always_found(term: str, others: l
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name for f in FIXTURES])
 def test_each_fixture_parses_under_every_source_without_crashing(fixture: Path) -> None:
     parse_all_ways(decode(fixture.read_bytes(), fixture.name, lambda m: None))
+
+
+@FAST
+@given(st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0ab\x00", max_size=30))
+def test_squash_is_the_plain_whitespace_join(text: str) -> None:
+    from papertriage.models import squash
+
+    assert squash(text) == " ".join(text.split())
+
+
+@FAST
+@given(st.lists(st.tuples(st.text(max_size=40), st.text(max_size=80)), max_size=6))
+def test_papers_scored_together_score_as_alone(fields: list[tuple[str, str]]) -> None:
+    profile = Profile("p", (Term("large language model"), Term("quantization"), Term("MoE"), Term("in-context learning")))
+    papers = [make_paper(title=t or "x", abstract=a, source="fuzz") for t, a in fields]
+    scorer = Scorer([profile])
+    alone = [Scorer([profile]).score(p, detail=False).score for p in papers]
+    assert [s.score for s in scorer.score_many(papers)] == alone
