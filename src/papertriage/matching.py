@@ -31,7 +31,8 @@ _ASCII_WORDS = bytes.maketrans(
     bytes(range(128)), bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)))
 
 
-_ASCII_WORDS_AND_BREAKS = _ASCII_WORDS[:0] + b"\x00" + _ASCII_WORDS[1:]
+_ASCII_WORDS_AND_BREAKS = b"\x00" + _ASCII_WORDS[1:]
+"""The same table keeping NUL, which marks the end of each text scanned together."""
 
 
 def words(text: str) -> list[str]:
@@ -193,13 +194,13 @@ class Matcher:
                 self._by_initial.setdefault(st[:1], []).append(i)
         self._kinds: dict[bytes, int] = {}
         """Every word seen (UTF-8) -> 2 if it starts a pattern, else 0."""
-        self._hits: dict[bytes, tuple[list[tuple[int, float]], list[tuple[int, float]]]] = {}
-        """Word (UTF-8) -> (one-word patterns it matches, multi-word patterns it anchors), with similarities."""
+        self._singles: dict[bytes, list[tuple[int, float]]] = {}
+        """Word (UTF-8) -> the one-word patterns it matches, with similarities."""
         self._anchors: dict[bytes, list[tuple[int, float]]] = {}
-        """Hit words that anchor a multi-word pattern -> those patterns."""
+        """Word -> the multi-word patterns it anchors (where they are tried), with similarities."""
         self._stems: dict[str, str] = {}
         self._windows: dict[tuple[int, int, tuple[bytes, ...]], tuple[float, int, int]] = {}
-        """(pattern, anchor index, word run around it) -> what _window found there."""
+        """(id of the pattern, anchor index in the run, word run around it) -> what _window found there."""
 
     def _learn(self, raw: bytes) -> int:
         """Compares a new word with every pattern once; its kind: 2 if it starts a pattern, else 0."""
@@ -222,11 +223,11 @@ class Matcher:
                 found.append((i, sim))
         if found:
             found = sorted(set(found))
-            self._hits[raw] = ([h for h in found if len(self.patterns[h[0]].words) == 1],
-                               [h for h in found if len(self.patterns[h[0]].words) > 1])
             self._kinds[raw] = 2
-            if self._hits[raw][1]:
-                self._anchors[raw] = self._hits[raw][1]
+            self._singles[raw] = [h for h in found if len(self.patterns[h[0]].words) == 1]
+            anchored = [h for h in found if len(self.patterns[h[0]].words) > 1]
+            if anchored:
+                self._anchors[raw] = anchored
         return self._kinds[raw]
 
     def stem_of(self, token: str) -> str:
@@ -279,9 +280,9 @@ class Matcher:
 
     def _add_words(self, out: dict[int, FieldHit], seen: dict[bytes, list[int]], begin: int) -> None:
         """The one-word patterns of the hit words seen in a text, then forgets those words."""
-        hits, add = self._hits, self._add
+        singles, add = self._singles, self._add
         for token, (first, n) in seen.items():
-            for i, sim in hits[token][0]:
+            for i, sim in singles[token]:
                 add(out, i, sim, first - begin, first - begin + 1, n)
         seen.clear()
 
