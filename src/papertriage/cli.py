@@ -115,6 +115,8 @@ KeepDupOpt = typer.Option(False, "--keep-duplicates", help="Do not merge records
 ConfigOpt = typer.Option(None, "-c", "--config", help="Config file with profiles (see config.example.yaml).")
 KeywordOpt = typer.Option([], "-k", "--keyword", help="Ad-hoc term, no config needed (repeatable).")
 StateOpt = typer.Option(None, "--state", help="Seen-ledger file (default: $PAPERTRIAGE_STATE or the user data dir).")
+PlainOpt = typer.Option(False, "--plain",
+                        help="Score with the profiles as written: no term rarity, no related words learned from the listing.")
 
 
 def load_profiles(config: Optional[str], names: List[str], keywords: List[str],
@@ -187,6 +189,7 @@ def rank_cmd(
     new_only: bool = typer.Option(False, "--new-only", help="Hide papers shown by an earlier run."),
     no_record: bool = typer.Option(False, "--no-record", help="Do not remember the papers shown."),
     state: Optional[str] = StateOpt,
+    plain: bool = PlainOpt,
 ) -> None:
     """Rank the papers of LISTINGS against your profiles and show what to read first."""
 
@@ -205,7 +208,8 @@ def rank_cmd(
                 hidden = ledger.seen_keys()
         with progress_reporter() as progress:
             result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
-                                   dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden)
+                                   dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden,
+                                   plain=plain)
         summary(result.stats)
         options = ExportOptions(
             color=use_color(output), abstracts=abstracts, sources=listings,
@@ -314,21 +318,24 @@ def explain_cmd(
     keyword: List[str] = KeywordOpt,
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Output format."),
     source_format: Optional[str] = FromOpt,
+    plain: bool = PlainOpt,
 ) -> None:
     """Show why the paper whose title best matches TEXT scored what it did: every match and the total."""
 
     def run() -> None:
         from papertriage.errors import InputError
         from papertriage.explain import explain, render_json, render_table
-        from papertriage.triage import find_paper
+        from papertriage.triage import calibrated, find_paper, parse_listings
 
         if len(listing) < 2:
             raise InputError("explain needs a listing and the title text to look for: papertriage explain LISTING TEXT")
         *inputs, text = listing
         profiles = load_profiles(config, profile, keyword, None)
-        paper = find_paper(inputs, text, fmt=source_format, warn=warn)
+        paper = find_paper(parse_listings(inputs, fmt=source_format, warn=warn), text)
         if paper is None:
             raise InputError(f"no paper in {', '.join(inputs)}")
+        if not plain:
+            profiles = calibrated(profiles, inputs, fmt=source_format)
         show_report(fmt, explain(paper, profiles), render_json, render_table)
 
     guarded(run)
@@ -345,6 +352,7 @@ def evaluate_cmd(
     labels: Optional[str] = typer.Option(None, "--labels", help="File of ids or titles that were kept, one a line."),
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Output format."),
     source_format: Optional[str] = FromOpt,
+    plain: bool = PlainOpt,
 ) -> None:
     """How well each profile ranks the kept papers first: AP, recall at 10/20%, WSS@95, P@10, nDCG@10."""
 
@@ -354,7 +362,7 @@ def evaluate_cmd(
 
         profiles = load_profiles(config, profile, keyword, None)
         papers, flags = load_labelled(listings, fmt=source_format, column=label_column, labels_file=labels, warn=warn)
-        show_report(fmt, evaluate(papers, flags, profiles), render_json, render_table)
+        show_report(fmt, evaluate(papers, flags, profiles, plain=plain), render_json, render_table)
 
     guarded(run)
 

@@ -146,8 +146,13 @@ def labelled(papers: Iterable[Paper], *, column: str | None = None, kept: set[st
     return out, labels
 
 
-def profile_scores(papers: Sequence[Paper], profiles: list[Profile]) -> dict[str, list[float]]:
-    """Each profile's score for every paper (0 when a rule drops it), in paper order."""
+def profile_scores(papers: Sequence[Paper], profiles: list[Profile], *, plain: bool = False) -> dict[str, list[float]]:
+    """Each profile's score for every paper (0 when a rule drops it), in paper order; calibrated on
+    the listing (see calibration) unless plain."""
+    if not plain:
+        from papertriage.calibration import calibrate
+
+        profiles = calibrate(profiles, papers)
     scorer = Scorer(profiles)
     out: dict[str, list[float]] = {p.name: [] for p in profiles}
     for paper in papers:
@@ -156,9 +161,11 @@ def profile_scores(papers: Sequence[Paper], profiles: list[Profile]) -> dict[str
     return out
 
 
-def evaluate(papers: Sequence[Paper], labels: Sequence[bool], profiles: list[Profile]) -> dict[str, Metrics]:
+def evaluate(papers: Sequence[Paper], labels: Sequence[bool], profiles: list[Profile], *,
+             plain: bool = False) -> dict[str, Metrics]:
     keys = [paper_key(p) for p in papers]
-    return {name: metrics(scores, labels, keys) for name, scores in profile_scores(papers, profiles).items()}
+    scores = profile_scores(papers, profiles, plain=plain)
+    return {name: metrics(values, labels, keys) for name, values in scores.items()}
 
 
 def load_labelled(inputs: list[str], *, fmt: str | None, column: str | None, labels_file: str | None,

@@ -52,17 +52,20 @@ def render_table(report: Explanation, out: TextIO, color: bool) -> None:
     console.print(Text(printable(report.paper.title), style="bold"))
     console.print(Text(f"{report.paper.id} · {report.paper.published or 'no date'}", style="dim"))
     console.print(Text(
-        f"contribution = term weight × field weight × similarity/100 × saturation(count), "
-        f"saturation(c) = c·{SATURATION + 1:g}/(c+{SATURATION:g})", style="dim"))
+        f"contribution = term weight × rarity × field weight × similarity/100 × saturation(count) × share, "
+        f"saturation(c) = c·{SATURATION + 1:g}/(c+{SATURATION:g}); ~word: a related word learned from the listing",
+        style="dim"))
     for profile, scored in report.per_profile:
         table = Table(title=f"{profile.name}: {scored.score:g}", title_justify="left")
-        for col in ("term", "field", "matched text", "similarity", "count", "term w", "field w", "contribution"):
+        for col in ("term", "field", "matched text", "similarity", "count", "term w", "rarity", "field w", "share",
+                    "contribution"):
             table.add_column(col, justify="right" if col not in ("term", "field", "matched text") else "left")
         for m in scored.matches:
-            table.add_row(Text(printable(m.term)), m.field, Text(printable(m.text)), f"{m.similarity:g}",
-                          str(m.count), f"{m.term_weight:g}", f"{m.field_weight:g}", f"{m.contribution:g}")
+            table.add_row(Text(("~" if m.learned else "") + printable(m.term)), m.field, Text(printable(m.text)),
+                          f"{m.similarity:g}", str(m.count), f"{m.term_weight:g}", f"{m.rarity:g}",
+                          f"{m.field_weight:g}", f"{m.share:g}", f"{m.contribution:g}")
         if not scored.matches:
             why = "no term matched, or an exclude/require/min_score rule dropped it"
-            table.add_row("-", "-", why, "", "", "", "", "0")
+            table.add_row("-", "-", why, "", "", "", "", "", "", "0")
         console.print(table)
     console.print(Text(f"score {report.best.score:g} (profile: {report.best.profile or 'none'})", style="bold"))

@@ -172,6 +172,10 @@ class Term:
     aliases: tuple[str, ...] = ()
     exact: bool = False
     """Match only exact whole words (always so for terms of 4 characters or fewer)."""
+    rarity: float = 1.0
+    """How rare the term is in the listing ranked (see calibration); 1 for a profile as written."""
+    learned: bool = False
+    """A related word learned from the listing's best matches, not written by the user."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,10 @@ class Match:
     share: float = 1.0
     """1 when the whole term matched; for one word of a multi-word term found without the others,
     PART_CREDIT divided by the term's number of content words."""
+    rarity: float = 1.0
+    """The term's rarity factor in the listing (1 with --plain and for learned words)."""
+    learned: bool = False
+    """The term is a related word learned from the listing, not one of the profile's."""
 
 
 @dataclass(frozen=True)

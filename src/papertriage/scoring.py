@@ -23,9 +23,10 @@ def saturate(count: int) -> float:
 
 
 def contribution(concept: _Concept, field_weight: float, similarity: float, count: int, share: float) -> float:
-    """weight x field weight x similarity/100 x saturation(count) x share, from the similarity rounded
-    as the explanation shows it, so the explanation reproduces the score exactly."""
-    return round(concept.weight * field_weight * round(similarity, 1) / 100 * saturate(count) * share, 4)
+    """weight x rarity x field weight x similarity/100 x saturation(count) x share, from the similarity
+    rounded as the explanation shows it, so the explanation reproduces the score exactly."""
+    return round(concept.weight * concept.rarity * field_weight * round(similarity, 1) / 100 * saturate(count) * share,
+                 4)
 
 
 def content_words(variants: list[Pattern]) -> list[str]:
@@ -46,6 +47,8 @@ class _Concept:
     patterns: tuple[int, ...]
     parts: tuple[int, ...] = ()
     """One-word patterns of its content words (partial credit when the whole term is not found)."""
+    rarity: float = 1.0
+    learned: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ class Scorer:
                 variants = tuple(dict.fromkeys(variants + closed))
                 words = content_words([patterns[i] for i in variants])
                 parts = tuple(add(w, t.exact, prof.threshold) for w in words)
-                concept_list.append(_Concept(t.term, t.weight, variants, parts))
+                concept_list.append(_Concept(t.term, t.weight, variants, parts, t.rarity, t.learned))
             concepts = tuple(concept_list)
             concepts_of: dict[int, tuple[int, ...]] = {}
             parts_of: dict[int, tuple[int, ...]] = {}
@@ -173,7 +176,8 @@ class Scorer:
         text = self.matcher.matched_text(getattr(paper, field_name), best.start, best.end) if paper else ""
         return Match(term=concept.term, field=field_name, text=text, similarity=round(best.similarity, 1),
                      count=count, term_weight=concept.weight, field_weight=field_weight,
-                     contribution=contribution(concept, field_weight, best.similarity, count, share), share=share)
+                     contribution=contribution(concept, field_weight, best.similarity, count, share), share=share,
+                     rarity=concept.rarity, learned=concept.learned)
 
     def score(self, paper: Paper, *, detail: bool = True) -> Scored:
         """The paper's best profile (first in config order on a tie), or score 0 and no profile.

@@ -174,7 +174,7 @@ Progress = Callable[[int, int], None]
 def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None = None, top: int = 0,
                   min_score: float = 1e-9, dedupe: bool = True, warn: Warn = lambda m: None,
                   jobs: int = 0, progress: Progress | None = None, shard_bytes: int = SHARD_BYTES,
-                  hidden: frozenset[str] = frozenset()) -> RankResult:
+                  hidden: frozenset[str] = frozenset(), plain: bool = False) -> RankResult:
     """Score every paper of the inputs and keep the best.
 
     Inputs are cut into shards (whole files, in order); each shard is ranked on its own, in a
@@ -182,10 +182,13 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     output does not depend on the number of processes. With top > 0 memory stays bounded.
     jobs: processes to use (0 = one per core when the input is large enough).
     hidden: keys (see ledger.paper_keys) of papers to leave out, such as those already shown.
+    plain: score with the profiles as written, not calibrated on the inputs' first papers.
     """
     origin = list(expand_with_origin(inputs))
     files = [f for f, _ in origin]
     lenient = frozenset(f for f, walked in origin if walked)
+    if not plain:
+        profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
     tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden, lenient)
              for chunk in plan_shards(files, shard_bytes)]
     total_bytes = sum(Path(f).stat().st_size for f in files if f != "-" and Path(f).is_file())
@@ -228,6 +231,36 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     _check_something_read(inputs, stats)
     ranked = [scorer.score(s.paper) for s in rank(held.values(), top=top, min_score=min_score)]
     return RankResult(ranked, stats)
+
+
+def calibrated(profiles: list[Profile], inputs: list[str], *, fmt: str | None = None, dedupe: bool = True,
+               lenient: frozenset[str] | None = None) -> list[Profile]:
+    """The profiles calibrated on the inputs' first papers (see calibration): what rank scores with."""
+    from papertriage.calibration import SAMPLE, calibrate
+
+    if lenient is None:
+        origin = list(expand_with_origin(inputs))
+        inputs, lenient = [f for f, _ in origin], frozenset(f for f, walked in origin if walked)
+    return calibrate(profiles, _first_papers(inputs, fmt, dedupe, lenient, SAMPLE))
+
+
+def _first_papers(files: list[str], fmt: str | None, dedupe: bool, lenient: frozenset[str], limit: int) -> list[Paper]:
+    """The first `limit` papers of the inputs, in order, duplicates merged (the shards read them
+    again and report any problem)."""
+
+    dedup = Deduplicator() if dedupe else None
+    papers: list[Paper] = []
+    for paper in read_papers(files, fmt=fmt, lenient=lenient):
+        if dedup is not None:
+            group, new = dedup.add(paper)
+            if not new:
+                if group < len(papers):
+                    papers[group] = merge(papers[group], paper)
+                continue
+        if len(papers) == limit:
+            break
+        papers.append(paper)
+    return papers
 
 
 def _run(tasks: list[_Shard], jobs: int, progress: Progress | None) -> Iterator[_ShardResult]:
@@ -277,7 +310,7 @@ def _check_something_read(inputs: list[str], stats: dict[str, int]) -> None:
                          "see `papertriage formats`")
 
 
-def find_paper(inputs: list[str], text: str, *, fmt: str | None = None, warn: Warn = lambda m: None) -> Paper | None:
+def find_paper(papers: Iterable[Paper], text: str) -> Paper | None:
     """The paper whose title best matches text (what `explain` explains)."""
     from rapidfuzz import fuzz
 
@@ -285,7 +318,7 @@ def find_paper(inputs: list[str], text: str, *, fmt: str | None = None, warn: Wa
 
     wanted = fold(text)
     best: tuple[float, Paper] | None = None
-    for paper in parse_listings(inputs, fmt=fmt, warn=warn):
+    for paper in papers:
         title = fold(paper.title)
         score = fuzz.WRatio(wanted, title)
         if wanted == title:

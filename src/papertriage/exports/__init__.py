@@ -77,4 +77,6 @@ def first_sentences(text: str, limit: int = 280) -> str:
 
 
 def matched_terms(s: Scored) -> list[str]:
-    return list(dict.fromkeys(m.term for m in s.matches))
+    """The profile's terms that matched, then the related words learned from the listing (as ~word)."""
+    return list(dict.fromkeys([m.term for m in s.matches if not m.learned] +
+                              ["~" + m.term for m in s.matches if m.learned]))

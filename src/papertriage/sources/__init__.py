@@ -88,9 +88,15 @@ class Listing:
     text: str
 
 
+_STDIN: list[tuple[object, bytes]] = []
+"""The standard input read, and the stream it came from: a listing may be read twice (calibration)."""
+
+
 def _read_bytes(name: str) -> bytes:
     if name == "-":
-        return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if not _STDIN or _STDIN[0][0] is not sys.stdin:
+            _STDIN[:] = [(sys.stdin, sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))]
+        return _STDIN[0][1]
     path = Path(name)
     if not path.exists():
         raise InputError(f"{name}: no such file; check the path")

@@ -1,0 +1,131 @@
+"""What a listing teaches its own ranking: how rare each term is in it, and which words go with
+the papers that match the profile best.
+
+Both are measured on a sample, the first SAMPLE papers of the listing (all of a daily page or a
+review export), so a listing of any size is calibrated the same way whatever the number of
+processes, and `rank`, `evaluate` and `explain` agree.
+
+- Rarity: a term that matches most of the listing tells little. Each term's weight is multiplied by
+  (n / (df + 1)) ** RARITY_POWER, where n is the sample size and df the number of sample papers the
+  term (or one of its words) matched. The fourth root keeps the factor gentle: a term in 1% of the
+  papers weighs 3.2 times, one in half of them 1.4 times.
+- Related words (from a sample of at least LEARN_FROM papers): in the sample's best-scoring papers
+  (the top TOP_SHARE, at least TOP_MIN), the words that recur there (in at least TOP_COUNT of them)
+  but not across the listing (in fewer than half of its papers) are learned as extra one-word terms
+  that match exactly (their inflections too): up to RELATED of them, chosen by (share of the top
+  papers holding the word) x log(n / papers holding it). Together they weigh RELATED_SHARE of a top
+  paper's mean score, each in proportion to log(n / papers holding it). Words of the profile's own
+  terms, common words and words with digits are never learned. This is pseudo-relevance feedback
+  (Rocchio, RM3), kept explainable: each learned word is a match of its own (`~word`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+from typing import Sequence
+
+from papertriage.matching import stem, words
+from papertriage.models import Paper, Profile, Term
+from papertriage.scoring import STOPWORDS, Scorer
+
+SAMPLE = 5000
+RARITY_POWER = 0.25
+RELATED = 10
+RELATED_SHARE = 0.3
+TOP_SHARE = 0.02
+TOP_MIN = 10
+TOP_COUNT = 3
+LEARN_FROM = 200
+"""Related words are learned only from a sample of at least this many papers (word counts on a
+daily page of 50 are too thin to tell a topic's vocabulary from chance)."""
+
+COMMON = STOPWORDS | frozenset("""
+    about after again against all also although among any be been before being below between both but
+    can could did do does doing done during each either even ever few further had has have having her
+    here hers him his how however i if it its itself just may me might more most much must my no nor not
+    now only other our ours out over own same she should since so some such than that their theirs them
+    then there these they this those through thus too under until up upon very was we were what when
+    where whether which while who whom whose why will within without would yet you your
+    paper propose proposed present presents show shows shown study results result method methods approach
+    use used uses new one two three first second also well
+""".split())
+"""Words never learned: function words and the phrasing every abstract shares."""
+
+
+def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]:
+    """The profiles with each term's rarity in the sample and the related words learned from it."""
+    sample = list(sample[:SAMPLE])
+    if not sample:
+        return profiles
+    scorer = Scorer(profiles)
+    hits = [h for start in range(0, len(sample), 256) for h in scorer.field_hits_many(sample[start:start + 256])]
+    n = len(sample)
+    rare: list[Profile] = []
+    for cp in scorer.compiled:
+        df = [0] * len(cp.concepts)
+        for paper_hits in hits:
+            found = set().union(*paper_hits.values())
+            for c, concept in enumerate(cp.concepts):
+                if not found.isdisjoint(concept.patterns) or not found.isdisjoint(concept.parts):
+                    df[c] += 1
+        terms = tuple(replace(t, rarity=round((n / (d + 1)) ** RARITY_POWER, 3))
+                      for t, d in zip(cp.profile.terms, df, strict=True))
+        rare.append(replace(cp.profile, terms=terms))
+    rare_scorer = Scorer(rare)
+    if rare_scorer.matcher.patterns != scorer.matcher.patterns:  # pragma: no cover - same terms, same patterns
+        raise AssertionError("calibration changed the patterns")
+    vocab = _Vocabulary(sample if n >= LEARN_FROM else [])
+    out = []
+    for cp in rare_scorer.compiled:
+        scores = []
+        for i, paper_hits in enumerate(hits):
+            result = rare_scorer.score_profile(cp, paper_hits, with_matches=False) if any(paper_hits.values()) else None
+            if result and result[0] > 0:
+                scores.append((result[0], i))
+        related = _related_words(cp.profile, scores, vocab) if n >= LEARN_FROM else ()
+        out.append(replace(cp.profile, terms=cp.profile.terms + related))
+    return out
+
+
+class _Vocabulary:
+    """Per sample paper, the stems of its content words; per stem, how many papers hold it."""
+
+    def __init__(self, papers: list[Paper]) -> None:
+        self._stem: dict[str, str | None] = {}
+        """Word -> its stem, None for a word never learned."""
+        self.word_df: Counter[str] = Counter()
+        self.papers: list[frozenset[str]] = []
+        for paper in papers:
+            found = set(words(paper.title + " . " + paper.abstract))
+            self.word_df.update(found)
+            for w in found.difference(self._stem):
+                self._stem[w] = stem(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
+            stems = set(map(self._stem.__getitem__, found))
+            stems.discard(None)
+            self.papers.append(frozenset(stems))  # type: ignore[arg-type]
+        self.df = Counter(st for found in self.papers for st in found)
+
+    def word_for(self, st: str) -> str:
+        """The stem's spelling found in most papers (alphabetical first on a tie)."""
+        return min((w for w, s in self._stem.items() if s == st), key=lambda w: (-self.word_df[w], w))
+
+
+def _related_words(profile: Profile, scores: list[tuple[float, int]], vocab: _Vocabulary) -> tuple[Term, ...]:
+    n = len(vocab.papers)
+    top = sorted(scores, key=lambda si: (-si[0], si[1]))[:max(TOP_MIN, int(TOP_SHARE * n))]
+    if len(top) < TOP_COUNT:
+        return ()
+    own = {stem(w) for t in profile.terms for text in (t.term, *t.aliases) for w in words(text)}
+    in_top = Counter(st for _, i in top for st in vocab.papers[i])
+    candidates = sorted(
+        ((in_top[st] / len(top) * math.log(n / vocab.df[st]), st) for st in in_top
+         if in_top[st] >= TOP_COUNT and vocab.df[st] < n / 2 and st not in own),
+        key=lambda vs: (-vs[0], vs[1]))[:RELATED]
+    if not candidates:
+        return ()
+    rarity = {st: math.log(n / vocab.df[st]) for _, st in candidates}
+    budget = RELATED_SHARE * sum(s for s, _ in top) / len(top) / sum(rarity.values())
+    return tuple(Term(vocab.word_for(st), weight=round(budget * rarity[st], 4), exact=True, learned=True)
+                 for _, st in candidates)

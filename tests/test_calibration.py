@@ -1,0 +1,112 @@
+"""Calibration on the listing: term rarity and related words, the same in rank, evaluate and explain."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from papertriage.calibration import LEARN_FROM, RARITY_POWER, RELATED_SHARE, calibrate
+from papertriage.evaluation import profile_scores
+from papertriage.models import Profile, Term, make_paper
+from papertriage.scoring import Scorer, saturate
+
+from .helpers import cli
+
+PRUNING = Profile("p", (Term("pruning", 2.0), Term("model")))
+
+
+def listing(n: int = 300) -> list[tuple[str, str]]:
+    """20 pruning papers that also say `sparsity` and `latency`, 10 sparsity papers that never say
+    pruning, and weather papers; every paper says `model`."""
+    rows = []
+    for i in range(n):
+        if i % 15 == 0:
+            rows.append((f"Pruning study {i}", f"We apply pruning to a model and reach high sparsity and low latency {i}."))
+        elif i % 30 == 7:
+            rows.append((f"Structured sparsity {i}", f"A sparse model with structured sparsity {i}."))
+        else:
+            rows.append((f"Radar forecast {i}", f"A weather model for rainfall nowcasting over region {i}."))
+    return rows
+
+
+def papers(rows: list[tuple[str, str]]) -> list:  # type: ignore[type-arg]
+    return [make_paper(title=t, abstract=a, source="test") for t, a in rows]
+
+
+def write_csv(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:
+    path = tmp_path / "listing.csv"
+    path.write_text("title,abstract\n" + "".join(f'"{t}","{a}"\n' for t, a in rows), encoding="utf-8")
+    return path
+
+
+def test_rarity_is_the_fourth_root_of_papers_over_papers_matched() -> None:
+    [prof] = calibrate([PRUNING], papers(listing()))
+    rarity = {t.term: t.rarity for t in prof.terms if not t.learned}
+    assert rarity["pruning"] == round((300 / 21) ** RARITY_POWER, 3)
+    assert rarity["model"] == round((300 / 301) ** RARITY_POWER, 3)
+    # the user's weights are kept as written; rarity multiplies them
+    assert [t.weight for t in prof.terms if not t.learned] == [2.0, 1.0]
+
+
+def test_related_words_come_from_the_best_matches_and_never_repeat_the_profile() -> None:
+    sample = papers(listing())
+    [prof] = calibrate([PRUNING], sample)
+    learned = {t.term: t for t in prof.terms if t.learned}
+    assert "sparsity" in learned and "latency" in learned
+    assert not {"pruning", "model", "we", "and", "a"} & set(learned)
+    assert all(t.exact and t.rarity == 1.0 for t in learned.values())
+    # together they weigh RELATED_SHARE of a top paper's mean score; each in proportion to log(n / df)
+    pruning, model = (t.rarity for t in prof.terms if not t.learned)
+    top_score = 2 * pruning * 3 + 2 * pruning * 1 + 1 * model  # pruning in title and abstract, model in abstract
+    assert Scorer([prof]).score(sample[0]).score >= top_score
+    assert sum(t.weight for t in learned.values()) == pytest.approx(RELATED_SHARE * top_score, rel=1e-3)
+    ratio = learned["sparsity"].weight / learned["latency"].weight
+    assert ratio == pytest.approx(math.log(300 / 30) / math.log(300 / 20), rel=1e-3)
+
+
+def test_nothing_is_learned_from_a_small_listing() -> None:
+    [prof] = calibrate([PRUNING], papers(listing(LEARN_FROM - 1)))
+    assert not any(t.learned for t in prof.terms)
+    assert prof.terms[0].rarity > 1
+
+
+def test_a_related_paper_without_the_terms_is_ranked_and_explained(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, listing())
+    run = cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record")
+    assert run.exit_code == 0, run.stderr
+    records = json.loads(run.stdout)
+    related = [r for r in records if r["title"].startswith("Structured sparsity")]
+    assert len(related) == 10
+    assert all(m["learned"] and m["rarity"] == 1.0 for r in related for m in r["matches"])
+    assert max(r["score"] for r in related) < min(r["score"] for r in records if "Pruning" in r["title"])
+    for r in records:  # every score is the sum of its contributions, each reproducible from its fields
+        assert r["score"] == pytest.approx(sum(m["contribution"] for m in r["matches"]), abs=1e-3)
+        for m in r["matches"]:
+            expected = (m["term_weight"] * m["rarity"] * m["field_weight"] * m["similarity"] / 100
+                        * saturate(m["count"]) * m["share"])
+            assert m["contribution"] == pytest.approx(expected, abs=1e-3)
+    plain = json.loads(cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record",
+                           "--plain").stdout)
+    assert {r["title"] for r in plain} == {r["title"] for r in records if "Pruning" in r["title"]}
+    assert all(m["rarity"] == 1.0 and not m["learned"] for r in plain for m in r["matches"])
+    report = json.loads(cli("explain", str(path), "Structured sparsity 7", "-k", "pruning", "-f", "json").stdout)
+    [row] = report["profiles"]
+    assert {m["term"] for m in row["matches"] if m["learned"]} == {"sparsity"}
+    assert report["score"] == [r["score"] for r in records if r["title"] == "Structured sparsity 7"][0]
+    plain_report = json.loads(cli("explain", str(path), "Structured sparsity 7", "-k", "pruning", "-f", "json",
+                                  "--plain").stdout)
+    assert plain_report["score"] == 0
+
+
+def test_rank_evaluate_and_stdin_score_alike(tmp_path: Path) -> None:
+    rows = listing()
+    path = write_csv(tmp_path, rows)
+    ranked = json.loads(cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record").stdout)
+    by_title = {r["title"]: r["score"] for r in ranked}
+    expected = profile_scores(papers(rows), [Profile("keywords", (Term("pruning"),))])["keywords"]
+    assert {t: s for (t, _), s in zip(rows, expected, strict=True) if s > 0} == by_title
+    piped = cli("rank", "-", "-k", "pruning", "--top", "0", "-f", "json", "--no-record", input=path.read_bytes())
+    assert json.loads(piped.stdout) == ranked
