@@ -77,6 +77,7 @@ def test_a_related_paper_without_the_terms_is_ranked_and_explained(tmp_path: Pat
     path = write_csv(tmp_path, listing())
     run = cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record")
     assert run.exit_code == 0, run.stderr
+    assert "keywords: related words learned from the listing: " in run.stderr and "sparsity" in run.stderr
     records = json.loads(run.stdout)
     related = [r for r in records if r["title"].startswith("Structured sparsity")]
     assert len(related) == 10

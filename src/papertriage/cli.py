@@ -157,6 +157,15 @@ def progress_reporter() -> Iterator[Callable[[int, int], None] | None]:
             bar[0].stop()
 
 
+def learned_words(profiles: list[Profile]) -> None:
+    """Say which related words each profile learned from the listing (they show as ~word)."""
+    for prof in profiles:
+        learned = [t.term for t in prof.terms if t.learned]
+        if learned:
+            sys.stderr.write(f"{prof.name}: related words learned from the listing: {', '.join(learned)} "
+                             "(--plain to score without them)\n")
+
+
 def summary(stats: dict[str, int]) -> None:
     files = stats.get("files", 0)
     parts = [f"read {stats.get('unique', 0)} papers from {files} listing{'s' if files != 1 else ''}"]
@@ -211,6 +220,7 @@ def rank_cmd(
                                    dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden,
                                    plain=plain)
         summary(result.stats)
+        learned_words(result.profiles)
         options = ExportOptions(
             color=use_color(output), abstracts=abstracts, sources=listings,
             profiles=[p.name for p in profiles], total=result.total,

@@ -29,6 +29,8 @@ class RankResult:
     results: list[Scored]
     stats: dict[str, int] = field(default_factory=dict)
     """files, papers (records read), unique, merged, skipped (entries), hidden, files_skipped."""
+    profiles: list[Profile] = field(default_factory=list)
+    """The profiles as scored: calibrated on the inputs unless plain."""
 
     @property
     def total(self) -> int:
@@ -230,7 +232,7 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     stats["unique"] = dedup.count if dedup else offset
     _check_something_read(inputs, stats)
     ranked = [scorer.score(s.paper) for s in rank(held.values(), top=top, min_score=min_score)]
-    return RankResult(ranked, stats)
+    return RankResult(ranked, stats, profiles)
 
 
 def calibrated(profiles: list[Profile], inputs: list[str], *, fmt: str | None = None, dedupe: bool = True,
