@@ -111,3 +111,19 @@ def test_rank_evaluate_and_stdin_score_alike(tmp_path: Path) -> None:
     assert {t: s for (t, _), s in zip(rows, expected, strict=True) if s > 0} == by_title
     piped = cli("rank", "-", "-k", "pruning", "--top", "0", "-f", "json", "--no-record", input=path.read_bytes())
     assert json.loads(piped.stdout) == ranked
+
+
+def test_calibrated_ranking_of_real_days_is_the_same_with_one_process_or_two(corpora: Path) -> None:
+    """Thirty days of the arXiv crawl (more papers than the calibration sample): the sample is the
+    input's beginning, so shards in any number of processes score with the same learned words."""
+    from papertriage.exports.json_export import record
+    from papertriage.triage import rank_listings
+
+    files = sorted(str(f) for f in (corpora / "jsonl-bulk").rglob("*.jsonl.gz"))[100:130]
+    prof = Profile("rl", (Term("reinforcement learning"), Term("reward", 2.0)))
+    one, two = (rank_listings(files, [prof], top=30, jobs=jobs, shard_bytes=2**20) for jobs in (1, 2))
+    assert [record(s) for s in one.results] == [record(s) for s in two.results]
+    assert one.total > 5000
+    learned = [t.term for t in one.profiles[0].terms if t.learned]
+    assert learned and learned == [t.term for t in two.profiles[0].terms if t.learned]
+    assert any(m.learned for s in one.results for m in s.matches)

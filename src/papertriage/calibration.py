@@ -90,26 +90,35 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
 
 
 class _Vocabulary:
-    """Per sample paper, the stems of its content words; per stem, how many papers hold it."""
+    """The sample's distinct words per paper, their stems, and how many papers hold a stem."""
 
     def __init__(self, papers: list[Paper]) -> None:
-        self._stem: dict[str, str | None] = {}
+        self.papers = [set(words(paper.title + " . " + paper.abstract)) for paper in papers]
+        self._stem = {w: stem(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
+                      for w in set().union(*self.papers)}
         """Word -> its stem, None for a word never learned."""
-        self.word_df: Counter[str] = Counter()
-        self.papers: list[frozenset[str]] = []
-        for paper in papers:
-            found = set(words(paper.title + " . " + paper.abstract))
-            self.word_df.update(found)
-            for w in found.difference(self._stem):
-                self._stem[w] = stem(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
-            stems = set(map(self._stem.__getitem__, found))
-            stems.discard(None)
-            self.papers.append(frozenset(stems))  # type: ignore[arg-type]
-        self.df = Counter(st for found in self.papers for st in found)
 
-    def word_for(self, st: str) -> str:
-        """The stem's spelling found in most papers (alphabetical first on a tie)."""
-        return min((w for w, s in self._stem.items() if s == st), key=lambda w: (-self.word_df[w], w))
+    def stems(self, i: int) -> set[str]:
+        """The stems of paper i's words that may be learned."""
+        found = set(map(self._stem.__getitem__, self.papers[i]))
+        found.discard(None)
+        return found  # type: ignore[return-value]
+
+    def frequencies(self, stems: set[str]) -> tuple[Counter[str], dict[str, str]]:
+        """For the given stems: how many papers hold each, and its spelling found in most papers
+        (alphabetical first on a tie)."""
+        spellings = {w: st for w, st in self._stem.items() if st is not None and st in stems}
+        word_df: Counter[str] = Counter()
+        df: Counter[str] = Counter()
+        for found in self.papers:
+            hit = found.intersection(spellings)
+            if hit:
+                word_df.update(hit)
+                df.update({spellings[w] for w in hit})
+        best: dict[str, str] = {}
+        for w in sorted(word_df, key=lambda w: (-word_df[w], w)):
+            best.setdefault(spellings[w], w)
+        return df, best
 
 
 def _related_words(profile: Profile, scores: list[tuple[float, int]], vocab: _Vocabulary) -> tuple[Term, ...]:
@@ -118,14 +127,15 @@ def _related_words(profile: Profile, scores: list[tuple[float, int]], vocab: _Vo
     if len(top) < TOP_COUNT:
         return ()
     own = {stem(w) for t in profile.terms for text in (t.term, *t.aliases) for w in words(text)}
-    in_top = Counter(st for _, i in top for st in vocab.papers[i])
+    in_top = Counter(st for _, i in top for st in vocab.stems(i))
+    recurring = {st for st, k in in_top.items() if k >= TOP_COUNT and st not in own}
+    df, spelling = vocab.frequencies(recurring)
     candidates = sorted(
-        ((in_top[st] / len(top) * math.log(n / vocab.df[st]), st) for st in in_top
-         if in_top[st] >= TOP_COUNT and vocab.df[st] < n / 2 and st not in own),
+        ((in_top[st] / len(top) * math.log(n / df[st]), st) for st in recurring if df[st] < n / 2),
         key=lambda vs: (-vs[0], vs[1]))[:RELATED]
     if not candidates:
         return ()
-    rarity = {st: math.log(n / vocab.df[st]) for _, st in candidates}
+    rarity = {st: math.log(n / df[st]) for _, st in candidates}
     budget = RELATED_SHARE * sum(s for s, _ in top) / len(top) / sum(rarity.values())
-    return tuple(Term(vocab.word_for(st), weight=round(budget * rarity[st], 4), exact=True, learned=True)
+    return tuple(Term(spelling[st], weight=round(budget * rarity[st], 4), exact=True, learned=True)
                  for _, st in candidates)
