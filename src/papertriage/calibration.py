@@ -76,7 +76,7 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
     rare_scorer = Scorer(rare)
     if rare_scorer.matcher.patterns != scorer.matcher.patterns:  # pragma: no cover - same terms, same patterns
         raise AssertionError("calibration changed the patterns")
-    vocab = _Vocabulary(sample if n >= LEARN_FROM else [])
+    vocab = _Vocabulary(sample) if n >= LEARN_FROM else None
     out = []
     for cp in rare_scorer.compiled:
         scores = []
@@ -84,7 +84,7 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
             result = rare_scorer.score_profile(cp, paper_hits, with_matches=False) if any(paper_hits.values()) else None
             if result and result[0] > 0:
                 scores.append((result[0], i))
-        related = _related_words(cp.profile, scores, vocab) if n >= LEARN_FROM else ()
+        related = _related_words(cp.profile, scores, vocab) if vocab is not None else ()
         out.append(replace(cp.profile, terms=cp.profile.terms + related))
     return out
 

@@ -249,7 +249,6 @@ def calibrated(profiles: list[Profile], inputs: list[str], *, fmt: str | None = 
 def _first_papers(files: list[str], fmt: str | None, dedupe: bool, lenient: frozenset[str], limit: int) -> list[Paper]:
     """The first `limit` papers of the inputs, in order, duplicates merged (the shards read them
     again and report any problem)."""
-
     dedup = Deduplicator() if dedupe else None
     papers: list[Paper] = []
     for paper in read_papers(files, fmt=fmt, lenient=lenient):
