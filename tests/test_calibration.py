@@ -127,3 +127,13 @@ def test_calibrated_ranking_of_real_days_is_the_same_with_one_process_or_two(cor
     learned = [t.term for t in one.profiles[0].terms if t.learned]
     assert learned and learned == [t.term for t in two.profiles[0].terms if t.learned]
     assert any(m.learned for s in one.results for m in s.matches)
+
+
+def test_lint_shows_each_terms_rarity_and_the_words_rank_would_learn(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, listing())
+    config = tmp_path / "p.yaml"
+    config.write_text("profiles:\n  p:\n    terms: [{term: pruning, weight: 2}, model]\n", encoding="utf-8")
+    run = cli("profiles", "-c", str(config), "--lint", str(path))
+    assert run.exit_code == 0, run.stderr
+    assert "rarity" in run.stdout and f"{round((300 / 21) ** RARITY_POWER, 3):g}" in run.stdout
+    assert "p: rank learns these related words from the listing: " in run.stdout and "sparsity" in run.stdout

@@ -406,17 +406,25 @@ def profiles_cmd(
                 if p.require:
                     console.print(Text(f"  require: {', '.join(p.require)}"))
             return
+        from papertriage.calibration import calibrate
         from papertriage.lint import lint
         from papertriage.triage import parse_listings
 
         papers = list(parse_listings(lint_listing, fmt=source_format, warn=warn))
-        reports = lint(papers, profiles)
+        calibrated = calibrate(profiles, papers)
+        reports = lint(papers, profiles, calibrated)
         table = Table(title=f"{len(papers)} papers in {', '.join(lint_listing)}")
-        for col in ("profile", "term", "papers", "%", "warning"):
-            table.add_column(col, justify="right" if col in ("papers", "%") else "left")
+        for col in ("profile", "term", "papers", "%", "rarity", "warning"):
+            table.add_column(col, justify="right" if col in ("papers", "%", "rarity") else "left")
         for r in reports:
-            table.add_row(Text(r.profile), Text(r.term), str(r.papers), f"{r.share:.0%}", Text("; ".join(r.warnings)))
+            table.add_row(Text(r.profile), Text(r.term), str(r.papers), f"{r.share:.0%}", f"{r.rarity:g}",
+                          Text("; ".join(r.warnings)))
         console.print(table)
+        for prof in calibrated:
+            learned = [t.term for t in prof.terms if t.learned]
+            if learned:
+                console.print(Text(f"{prof.name}: rank learns these related words from the listing: "
+                                   f"{', '.join(learned)} (make one a term or alias to weigh it yourself)"))
         flagged = sum(1 for r in reports if r.warnings)
         sys.stderr.write(f"{flagged} of {len(reports)} terms have warnings\n")
 

@@ -20,10 +20,13 @@ class TermReport:
     papers: int
     share: float
     warnings: list[str] = field(default_factory=list)
+    rarity: float = 1.0
+    """The factor rank gives the term on this listing (see calibration)."""
 
 
-def lint(papers: list[Paper], profiles: list[Profile]) -> list[TermReport]:
-    """For every term of every profile: papers matched (whole term or an alias, any field) and warnings."""
+def lint(papers: list[Paper], profiles: list[Profile], calibrated: list[Profile] | None = None) -> list[TermReport]:
+    """For every term of every profile: papers matched (whole term or an alias, any field) and warnings;
+    with the profiles calibrated on the listing, the rarity rank gives each term there."""
     scorer = Scorer(profiles)
     counts: dict[tuple[int, int], int] = {}
     for paper in papers:
@@ -37,7 +40,8 @@ def lint(papers: list[Paper], profiles: list[Profile]) -> list[TermReport]:
     for p, cp in enumerate(scorer.compiled):
         for c, term in enumerate(cp.profile.terms):
             matched = counts.get((p, c), 0)
-            report = TermReport(cp.profile.name, term.term, term.weight, matched, matched / n)
+            report = TermReport(cp.profile.name, term.term, term.weight, matched, matched / n,
+                                rarity=calibrated[p].terms[c].rarity if calibrated else 1.0)
             if matched == 0:
                 report.warnings.append("matches no paper: check the spelling, or add aliases")
             elif report.share > BROAD:
