@@ -137,3 +137,11 @@ def test_lint_shows_each_terms_rarity_and_the_words_rank_would_learn(tmp_path: P
     assert run.exit_code == 0, run.stderr
     assert "rarity" in run.stdout and f"{round((300 / 21) ** RARITY_POWER, 3):g}" in run.stdout
     assert "p: rank learns these related words from the listing: " in run.stdout and "sparsity" in run.stdout
+
+
+def test_progress_starts_when_calibration_is_done(tmp_path: Path) -> None:
+    from papertriage.triage import rank_listings
+
+    calls: list[tuple[int, int]] = []
+    rank_listings([str(write_csv(tmp_path, listing()))], [PRUNING], top=5, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(0, 1), (1, 1)]

@@ -197,6 +197,8 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if total_bytes >= PARALLEL_BYTES else 1
     jobs = max(1, min(jobs, len(tasks)))
+    if progress:
+        progress(0, len(tasks))  # calibration may already have taken a second: show the bar now
     results = _run(tasks, jobs, progress)
     stats: dict[str, int] = {}
     dedup = Deduplicator() if dedupe else None
