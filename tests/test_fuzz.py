@@ -133,3 +133,31 @@ def test_papers_scored_together_score_as_alone(fields: list[tuple[str, str]]) ->
     scorer = Scorer([profile])
     alone = [Scorer([profile]).score(p, detail=False).score for p in papers]
     assert [s.score for s in scorer.score_many(papers)] == alone
+
+
+VOCABULARY = "pruning sparse sparsity sparsities latency model models weather radar the of and we café naïve x2 3d".split()
+
+
+@FAST
+@given(st.lists(st.tuples(st.lists(st.sampled_from(VOCABULARY), max_size=6), st.lists(st.sampled_from(VOCABULARY),
+                                                                                       max_size=20)),
+                min_size=1, max_size=40),
+       st.sampled_from(["pruning", "sparse model", "the", "x2"]))
+def test_calibration_of_any_listing_is_deterministic_and_never_learns_the_profile(
+        rows: list[tuple[list[str], list[str]]], term: str) -> None:
+    from papertriage import calibration
+    from papertriage.matching import stem, words
+
+    papers = [make_paper(title=" ".join(t) or "untitled", abstract=" ".join(a), source="fuzz") for t, a in rows]
+    profile = Profile("p", (Term(term),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(calibration, "LEARN_FROM", 1)  # learn even from these small listings
+        first = calibration.calibrate([profile], papers)
+        assert first == calibration.calibrate([profile], papers)
+    [prof] = first
+    own = {stem(w) for w in words(term)}
+    for t in prof.terms:
+        assert t.rarity > 0 and t.weight > 0
+        if t.learned:
+            assert stem(t.term) not in own and t.term not in calibration.COMMON and t.term.isalpha()
+    assert Scorer([prof]).score(papers[0]).score >= 0
