@@ -49,7 +49,7 @@ COMMON = STOPWORDS | frozenset("""
     then there these they this those through thus too under until up upon very was we were what when
     where whether which while who whom whose why will within without would yet you your
     paper propose proposed present presents show shows shown study results result method methods approach
-    use used uses new one two three first second also well
+    use used uses new one two three first second well
 """.split())
 """Words never learned: function words and the phrasing every abstract shares."""
 
