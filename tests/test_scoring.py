@@ -127,6 +127,30 @@ def test_several_processes_give_the_same_ranking_as_one(tmp_path) -> None:  # ty
     assert runs[1].total == runs[3].total == 60
 
 
+def test_standard_input_among_files_is_read_by_a_worker_process_too(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import json
+    import sys
+
+    from papertriage.exports.json_export import record
+    from papertriage.triage import rank_listings
+
+    files = []
+    for day in range(3):
+        path = tmp_path / f"day{day}.jsonl"
+        path.write_text("\n".join(json.dumps({"id": f"2501.{day}{n:04d}", "title": f"Pruning paper {day}-{n}"})
+                                  for n in range(5)), encoding="utf-8")
+        files.append(str(path))
+    piped = "\n".join(json.dumps({"id": f"2502.{n:05d}", "title": f"Piped pruning {n}"}) for n in range(4)).encode()
+    runs = []
+    for jobs in (1, 2):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(piped)))
+        runs.append(rank_listings([*files, "-"], [Profile("p", (Term("pruning"),))], top=0, jobs=jobs, shard_bytes=1))
+    one, two = ([record(s) for s in r.results] for r in runs)
+    assert one == two and len(one) == 19
+    assert sum(r["title"].startswith("Piped") for r in two) == 4
+
+
 SPEED_LIKE = Profile("p", (Term("large language model", aliases=("LLM",)), Term("mixture of experts", 2, ("MoE",)),
                            Term("quantization"), Term("KV cache"), Term("in-context learning"), Term("RAG")))
 

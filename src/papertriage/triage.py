@@ -11,7 +11,7 @@ from papertriage.errors import InputError
 from papertriage.ledger import paper_keys
 from papertriage.models import Paper, Profile, Scored, squash
 from papertriage.scoring import Scorer, rank, sort_key
-from papertriage.sources import Deduplicator, expand_with_origin, merge, read_papers
+from papertriage.sources import Deduplicator, expand_with_origin, merge, provide_stdin, read_papers, stdin_bytes
 from papertriage.sources.base import Warn
 
 SHARD_BYTES = 4 * 1024 * 1024
@@ -48,6 +48,8 @@ class _Shard:
     dedupe: bool
     hidden: frozenset[str] = frozenset()
     lenient: frozenset[str] = frozenset()
+    stdin: bytes | None = None
+    """The standard input, for a shard that reads `-` (a worker process cannot read it itself)."""
 
 
 @dataclass
@@ -83,6 +85,8 @@ def _rank_shard(shard: _Shard) -> _ShardResult:
     those fields are scored), so it is merged without scoring again.
     """
     scorer = _scorer_for(shard.profiles)
+    if shard.stdin is not None:
+        provide_stdin(shard.stdin)
     warnings: list[str] = []
     stats: dict[str, int] = {}
     held: dict[int, Scored] = {}
@@ -191,7 +195,8 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     lenient = frozenset(f for f, walked in origin if walked)
     if not plain:
         profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
-    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden, lenient)
+    stdin = stdin_bytes() if "-" in files else None
+    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden, lenient, stdin if "-" in chunk else None)
              for chunk in plan_shards(files, shard_bytes)]
     total_bytes = sum(Path(f).stat().st_size for f in files if f != "-" and Path(f).is_file())
     if jobs <= 0:

@@ -92,11 +92,21 @@ _STDIN: list[tuple[object, bytes]] = []
 """The standard input read, and the stream it came from: a listing may be read twice (calibration)."""
 
 
+def stdin_bytes() -> bytes:
+    """The standard input, read once per stream (then kept)."""
+    if not _STDIN or _STDIN[0][0] is not sys.stdin:
+        _STDIN[:] = [(sys.stdin, sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))]
+    return _STDIN[0][1]
+
+
+def provide_stdin(data: bytes) -> None:
+    """Make `-` read data: a worker process, whose own stdin is closed, gets the parent's this way."""
+    _STDIN[:] = [(sys.stdin, data)]
+
+
 def _read_bytes(name: str) -> bytes:
     if name == "-":
-        if not _STDIN or _STDIN[0][0] is not sys.stdin:
-            _STDIN[:] = [(sys.stdin, sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))]
-        return _STDIN[0][1]
+        return stdin_bytes()
     path = Path(name)
     if not path.exists():
         raise InputError(f"{name}: no such file; check the path")
