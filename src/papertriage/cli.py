@@ -160,9 +160,8 @@ def progress_reporter() -> Iterator[Callable[[int, int], None] | None]:
 def learned_words(profiles: list[Profile]) -> None:
     """Say which related words each profile learned from the listing (they show as ~word)."""
     for prof in profiles:
-        learned = [t.term for t in prof.terms if t.learned]
-        if learned:
-            sys.stderr.write(f"{prof.name}: related words learned from the listing: {', '.join(learned)} "
+        if prof.learned:
+            sys.stderr.write(f"{prof.name}: related words learned from the listing: {', '.join(prof.learned)} "
                              "(--plain to score without them)\n")
 
 
@@ -421,10 +420,9 @@ def profiles_cmd(
                           Text("; ".join(r.warnings)))
         console.print(table)
         for prof in calibrated:
-            learned = [t.term for t in prof.terms if t.learned]
-            if learned:
+            if prof.learned:
                 console.print(Text(f"{prof.name}: rank learns these related words from the listing: "
-                                   f"{', '.join(learned)} (make one a term or alias to weigh it yourself)"))
+                                   f"{', '.join(prof.learned)} (make one a term or alias to weigh it yourself)"))
         flagged = sum(1 for r in reports if r.warnings)
         sys.stderr.write(f"{flagged} of {len(reports)} terms have warnings\n")
 

@@ -191,6 +191,11 @@ class Profile:
     threshold: float = 88.0
     fields: tuple[tuple[str, float], ...] = (("title", 3.0), ("abstract", 1.0))
 
+    @property
+    def learned(self) -> list[str]:
+        """The related words calibration learned from a listing (none in a profile as written)."""
+        return [t.term for t in self.terms if t.learned]
+
 
 @dataclass(frozen=True)
 class Match:
