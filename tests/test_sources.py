@@ -218,6 +218,17 @@ def test_unreadable_json_line_is_reported_and_the_rest_kept(tmp_path: Path) -> N
     assert "line 2" in run.stderr
 
 
+def test_json_lines_the_fast_parser_refuses_are_still_read(tmp_path: Path) -> None:
+    # orjson refuses NaN and integers over 64 bits, which the standard json module reads
+    path = tmp_path / "odd.jsonl"
+    path.write_text('{"title": "One", "score": NaN}\n{"title": "Two", "upvotes": 123456789012345678901234567890}\n'
+                    '{"title": "Three", "abstract": "caf\\u00e9"}\n', encoding="utf-8")
+    run = cli("parse", str(path))
+    assert [r["title"] for r in run.records()] == ["One", "Two", "Three"]
+    assert run.records()[2]["abstract"] == "caf\u00e9"
+    assert run.stderr.count("skipped") == 0
+
+
 def test_input_error_type() -> None:
     with pytest.raises(InputError):
         list(read_papers([str(FORMATS / "nope.ris")]))

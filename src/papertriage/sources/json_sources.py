@@ -8,9 +8,12 @@ import json
 import re
 from typing import Any, Iterator
 
+import orjson
+
 from papertriage.errors import InputError
 from papertriage.models import Paper, canonical_arxiv_id, make_paper
 from papertriage.sources.base import ParseContext, iso_date
+from papertriage.sources.feeds import _ANNOUNCE, _ARXIV_TITLE
 
 HF_API = "hf-api"
 HF_HTML = "hf-html"
@@ -22,6 +25,10 @@ _HF_PROPS = re.compile(r"""data-target=["']DailyPapers["'][^>]*?data-props=["'](
 
 def load_json(text: str, ctx: ParseContext) -> Any:
     stripped = text.lstrip("\ufeff")
+    try:
+        return orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        pass  # the standard library reads what orjson refuses (NaN, huge integers) and words the errors
     try:
         return json.loads(stripped)
     except json.JSONDecodeError as exc:
@@ -157,7 +164,7 @@ def parse_hf_api(text: str, ctx: ParseContext) -> Iterator[Paper]:
 def _list_field(value: Any) -> list[str]:
     """Authors or categories stored as a list, a comma string, or a Python-repr string of a list."""
     if isinstance(value, list):
-        return [str(v) for v in value if v]
+        return list(map(str, filter(None, value)))
     if isinstance(value, str) and value.strip():
         s = value.strip()
         if s.startswith("["):
@@ -219,7 +226,7 @@ _KNOWN = {n for names in _FIELDS.values() for n in names} | {
 def _get(rec: dict[str, Any], key: str) -> Any:
     for name in _FIELDS[key]:
         value = rec.get(name)
-        if value is not None and value != "" and value != []:
+        if value or value is not None and value != "" and value != []:
             return value
     return None
 
@@ -229,8 +236,6 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
     title = _get(rec, "title")
     if not isinstance(title, str) or not title.strip():
         return None
-    from papertriage.sources.feeds import _ANNOUNCE, _ARXIV_TITLE
-
     abstract = _get(rec, "abstract")
     abstract = abstract if isinstance(abstract, str) else ""
     categories = _list_field(_get(rec, "categories"))
@@ -316,10 +321,17 @@ def _single_document(text: str) -> bool:
 
 
 def _jsonl(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any]]:
+    """Each line's object; orjson parses about four times faster than json, which reads what orjson
+    refuses (NaN, integers over 64 bits) and words the error of a broken line."""
+    loads = orjson.loads
     for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line:
+        if not line or line.isspace():
             continue
+        try:
+            yield f"line {number}", loads(line)
+            continue
+        except orjson.JSONDecodeError:
+            pass
         try:
             yield f"line {number}", json.loads(line)
         except json.JSONDecodeError as exc:
