@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress, count, repeat
+from itertools import repeat
 
 from rapidfuzz.distance import Indel
 
@@ -155,6 +155,11 @@ def _ascii_run_tokens(texts: list[str]) -> list[bytes]:
     return joined.encode("ascii").translate(_ASCII_WORDS_AND_BREAKS).split()
 
 
+_BREAK_FLAG = 3
+_FLAGGED = re.compile(b"[^\x00]")
+_match_start = re.Match.start
+
+
 @dataclass
 class FieldHit:
     """The best occurrence of one pattern in one field: similarity, how often it matched, and where."""
@@ -192,8 +197,8 @@ class Matcher:
                     self._exact_words.setdefault(st, []).append(i)
             else:
                 self._by_initial.setdefault(st[:1], []).append(i)
-        self._kinds: dict[bytes, int] = {}
-        """Every word seen (UTF-8) -> 2 if it starts a pattern, else 0."""
+        self._kinds: dict[bytes, int] = {_BREAK: _BREAK_FLAG}
+        """Every word seen (UTF-8) -> 2 if it starts a pattern, else 0; the break -> _BREAK_FLAG."""
         self._singles: dict[bytes, list[tuple[int, float]]] = {}
         """Word (UTF-8) -> the one-word patterns it matches, with similarities."""
         self._anchors: dict[bytes, list[tuple[int, float]]] = {}
@@ -246,24 +251,27 @@ class Matcher:
         """
         tokens = _tokens_with_breaks(texts)
         outs: list[dict[int, FieldHit]] = [{} for _ in texts]
-        # one C-speed pass: 0 for a known word that starts no pattern, 2 for one that does, 1 for a new word
-        kinds = self._kinds
-        flags = list(map(kinds.get, tokens, repeat(1)))
+        # one C-speed pass: 0 for a known word that starts no pattern, 2 for one that does, 1 for a
+        # new word, 3 for the break after each text
+        flags = bytes(map(self._kinds.get, tokens, repeat(1)))
         patterns, add, window, anchors = self.patterns, self._add, self._window, self._anchors
-        k, begin_k, end_k = -1, 0, -1
-        out: dict[int, FieldHit] = {}
+        k, begin_k = 0, 0
+        out = outs[0] if outs else {}
         seen: dict[bytes, list[int]] = {}
         """Hit word -> [first index, count] in the current text."""
-        for pos in compress(count(), flags):
-            token = tokens[pos]
-            if flags[pos] == 1 and not self._learn(token):
+        # only the flagged positions are visited, found by a C-speed search of the flags
+        for pos in map(_match_start, _FLAGGED.finditer(flags)):
+            flag = flags[pos]
+            if flag == _BREAK_FLAG:
+                if seen:
+                    self._add_words(out, seen, begin_k)
+                k, begin_k = k + 1, pos + 1
+                if k < len(outs):
+                    out = outs[k]
                 continue
-            if pos > end_k:
-                self._add_words(out, seen, begin_k)
-                while pos > end_k:  # the text holding pos: walk the breaks (C-speed index)
-                    k += 1
-                    begin_k, end_k = end_k + 1, tokens.index(_BREAK, end_k + 1)
-                out = outs[k]
+            token = tokens[pos]
+            if flag == 1 and not self._learn(token):
+                continue
             where = seen.get(token)
             if where is None:
                 seen[token] = [pos, 1]
@@ -275,7 +283,6 @@ class Matcher:
                     sim, begin, end = window(patterns[i], tokens, pos)
                     if sim:
                         add(out, i, sim, begin - begin_k, end - begin_k, 1)
-        self._add_words(out, seen, begin_k)
         return outs
 
     def _add_words(self, out: dict[int, FieldHit], seen: dict[bytes, list[int]], begin: int) -> None:
