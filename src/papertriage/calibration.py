@@ -108,10 +108,11 @@ class _Vocabulary:
         """For the given stems: how many papers hold each, and its spelling found in most papers
         (alphabetical first on a tie)."""
         spellings = {w: st for w, st in self._stem.items() if st is not None and st in stems}
+        spelled = set(spellings)  # a set, so that each intersection walks the smaller side
         word_df: Counter[str] = Counter()
         df: Counter[str] = Counter()
         for found in self.papers:
-            hit = found.intersection(spellings)
+            hit = found & spelled
             if hit:
                 word_df.update(hit)
                 df.update({spellings[w] for w in hit})

@@ -7,8 +7,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import repeat
+from typing import Iterable
 
 from rapidfuzz.distance import Indel
+from rapidfuzz.process import extract
 
 _WORD = re.compile(r"[^\W_]+")
 SHORT_TERM = 4
@@ -157,6 +159,7 @@ def _ascii_run_tokens(texts: list[str]) -> list[bytes]:
 
 _BREAK_FLAG = 3
 _FLAGGED = re.compile(b"[^\x00]")
+_NEW = re.compile(b"\x01")
 _match_start = re.Match.start
 
 
@@ -207,33 +210,59 @@ class Matcher:
         self._windows: dict[tuple[int, int, tuple[bytes, ...]], tuple[float, int, int]] = {}
         """(id of the pattern, anchor index in the run, word run around it) -> what _window found there."""
 
-    def _learn(self, raw: bytes) -> int:
-        """Compares a new word with every pattern once; its kind: 2 if it starts a pattern, else 0."""
-        if raw in self._kinds:
-            return self._kinds[raw]
-        self._kinds[raw] = 0
-        token = raw.decode()
-        st = self.stem_of(token)
-        found: list[tuple[int, float]] = []
-        for i in self._exact_words.get(token, []) + self._exact_words.get(st, []):
-            p = self.patterns[i]
-            if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
-                found.append((i, 100.0))
-        for i in self._by_initial.get(st[:1], ()):
-            p = self.patterns[i]
-            a = p.anchor
-            threshold = p.threshold if len(p.words) == 1 else min(p.threshold, TRIGGER_THRESHOLD)
-            sim = word_similarity(p.stems[a], p.words[a], token, st, False, threshold)
-            if sim:
-                found.append((i, sim))
-        if found:
-            found = sorted(set(found))
-            self._kinds[raw] = 2
-            self._singles[raw] = [h for h in found if len(self.patterns[h[0]].words) == 1]
-            anchored = [h for h in found if len(self.patterns[h[0]].words) > 1]
-            if anchored:
-                self._anchors[raw] = anchored
-        return self._kinds[raw]
+    def _learn(self, raws: Iterable[bytes]) -> None:
+        """Compares new words with every pattern once and records their kind: 2 if a word starts a
+        pattern, else 0.
+
+        The fuzzy comparisons run in rapidfuzz's C++: each pattern word is compared with all the new
+        words sharing its first letter at once (process.extract), and only those it finds near enough
+        go through word_similarity, which gives the similarity kept.
+        """
+        kinds = self._kinds
+        tokens: list[str] = []
+        stems: list[str] = []
+        for raw in raws:
+            if raw not in kinds:
+                kinds[raw] = 0
+                tokens.append(raw.decode())
+                stems.append(self.stem_of(tokens[-1]))
+        found: list[list[tuple[int, float]]] = [[] for _ in tokens]
+        exact, initials = self._exact_words, self._by_initial
+        by_initial: dict[str, list[int]] = {}
+        for n, (token, st) in enumerate(zip(tokens, stems, strict=True)):
+            if st[:1] in initials:
+                by_initial.setdefault(st[:1], []).append(n)
+            if token in exact or st in exact:
+                for i in exact.get(token, []) + exact.get(st, []):
+                    p = self.patterns[i]
+                    if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
+                        found[n].append((i, 100.0))
+        for initial, members in by_initial.items():
+            group_stems = [stems[n] for n in members]
+            group_words = [tokens[n] for n in members]
+            for i in initials[initial]:
+                p = self.patterns[i]
+                a = p.anchor
+                threshold = p.threshold if len(p.words) == 1 else min(p.threshold, TRIGGER_THRESHOLD)
+                cutoff = threshold / 100 - 1e-9
+                near = {k for _, _, k in extract(p.stems[a], group_stems, scorer=Indel.normalized_similarity,
+                                                  score_cutoff=cutoff, limit=None)}
+                near.update(k for _, _, k in extract(p.words[a], group_words, scorer=Indel.normalized_similarity,
+                                                      score_cutoff=cutoff, limit=None))
+                for k in near:
+                    n = members[k]
+                    sim = word_similarity(p.stems[a], p.words[a], tokens[n], stems[n], False, threshold)
+                    if sim:
+                        found[n].append((i, sim))
+        for token, hits in zip(tokens, found, strict=True):
+            if hits:
+                raw = token.encode()
+                hits = sorted(set(hits))
+                kinds[raw] = 2
+                self._singles[raw] = [h for h in hits if len(self.patterns[h[0]].words) == 1]
+                anchored = [h for h in hits if len(self.patterns[h[0]].words) > 1]
+                if anchored:
+                    self._anchors[raw] = anchored
 
     def stem_of(self, token: str) -> str:
         st = self._stems.get(token)
@@ -254,6 +283,8 @@ class Matcher:
         # one C-speed pass: 0 for a known word that starts no pattern, 2 for one that does, 1 for a
         # new word, 3 for the break after each text
         flags = bytes(map(self._kinds.get, tokens, repeat(1)))
+        if 1 in flags:
+            self._learn({tokens[m.start()] for m in _NEW.finditer(flags)})
         patterns, add, window, anchors = self.patterns, self._add, self._window, self._anchors
         k, begin_k = 0, 0
         out = outs[0] if outs else {}
@@ -270,7 +301,7 @@ class Matcher:
                     out = outs[k]
                 continue
             token = tokens[pos]
-            if flag == 1 and not self._learn(token):
+            if flag == 1 and not self._kinds[token]:
                 continue
             where = seen.get(token)
             if where is None:
