@@ -192,3 +192,27 @@ def test_batches_of_a_real_listing_score_as_single_papers(seed: Path) -> None:
     full = [scorer.score(p) for p in papers]
     assert [s.score for s in full] == [s.score for s in scorer.score_many(papers)]
     assert sum(1 for s in full if s.score) > 10
+
+
+def test_scores_without_matches_equal_the_explained_scores_on_real_days(corpora: Path) -> None:
+    # rank scores most papers without building their matches (Scorer._score_only): the same numbers
+    from papertriage.calibration import calibrate
+    from papertriage.sources import read_papers
+
+    days = sorted((corpora / "jsonl-bulk" / "dw-dengwei-daily-arxiv" / "gz").glob("*.jsonl.gz"))[:6]
+    papers = list(read_papers([str(d) for d in days]))
+    profiles = [SPEED_LIKE,
+                Profile("q", (Term("agent"), Term("reinforcement learning", 2, ("RL",)), Term("video generation")),
+                        exclude=("survey",), fields=(("title", 2.0), ("abstract", 1.0))),
+                Profile("r", (Term("graph neural network"), Term("molecule")), require=("graph",), min_score=0.5)]
+    for scorer in (Scorer(profiles), Scorer(calibrate(profiles, papers))):
+        checked = 0
+        for start in range(0, len(papers), 256):
+            batch = papers[start:start + 256]
+            for p, hits in zip(batch, scorer.field_hits_many(batch), strict=True):
+                for cp in scorer.compiled:
+                    explained = scorer.score_profile(cp, hits, p)
+                    quick = scorer.score_profile(cp, hits, with_matches=False)
+                    assert (explained and explained[0]) == (quick and quick[0]), p.title
+                    checked += bool(explained)
+        assert checked > 300
