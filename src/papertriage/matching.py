@@ -161,6 +161,8 @@ _BREAK_FLAG = 3
 _FLAGGED = re.compile(b"[^\x00]")
 _NEW = re.compile(b"\x01")
 _UNCOMMON_FLAG = 4
+COMMON_WORDS = 16_384
+"""Words met first, whose kinds are looked up before the others' (see Matcher._flags)."""
 _UNCOMMON = re.compile(b"\x04")
 _match_start = re.Match.start
 
@@ -275,21 +277,24 @@ class Matcher:
         return st
 
     def _flags(self, tokens: list[bytes]) -> bytearray:
-        """Each word's kind (1 for a new word), looked up first among the words of the first batch
-        scanned, which hold the frequent ones: a dict that small stays in the processor's cache,
-        where looking up most words costs a third less than in the dict of every word seen."""
-        common = self._common
+        """Each word's kind (1 for a new word), looked up first among the words of the first batches
+        scanned (up to COMMON_WORDS of them), which hold the frequent ones: a dict that small stays
+        in the processor's cache, where looking up most words costs far less than in the dict of
+        every word seen."""
+        common, kinds = self._common, self._kinds
         if not common:
-            common.update((t, self._kinds.get(t, 1)) for t in set(tokens))
             # the first batch's words are all new: learn them now and keep their kinds
-            self._learn(t for t, kind in common.items() if kind == 1)
-            common.update((t, self._kinds[t]) for t in common)
+            first = set(tokens)
+            self._learn(first)
+            common.update((t, kinds[t]) for t in first)
         flags = bytearray(map(common.get, tokens, repeat(_UNCOMMON_FLAG)))
         if _UNCOMMON_FLAG in flags:
-            kinds = self._kinds
+            grow = len(common) < COMMON_WORDS
             for m in _UNCOMMON.finditer(flags):
                 pos = m.start()
-                flags[pos] = kinds.get(tokens[pos], 1)
+                kind = flags[pos] = kinds.get(tokens[pos], 1)
+                if grow and kind != 1:
+                    common[tokens[pos]] = kind
         return flags
 
     def scan_fields(self, texts: list[str]) -> list[dict[int, FieldHit]]:
