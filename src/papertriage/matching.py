@@ -215,6 +215,8 @@ class Matcher:
         """The kinds of the first batch's words (see _flags)."""
         self._windows: dict[tuple[int, int, tuple[bytes, ...]], tuple[float, int, int]] = {}
         """(id of the pattern, anchor index in the run, word run around it) -> what _window found there."""
+        self._runs: dict[tuple[int, tuple[bytes, ...]], float] = {}
+        """(id of the pattern, word run) -> _run_similarity."""
 
     def _learn(self, raws: Iterable[bytes]) -> None:
         """Compares new words with every pattern once and records their kind: 2 if a word starts a
@@ -402,35 +404,52 @@ class Matcher:
         if found is None:
             if len(self._windows) >= WINDOW_CACHE:
                 self._windows.clear()
-            found = self._windows[key] = self._window_in(p, [t.decode() for t in region], pos - lo)
+            found = self._windows[key] = self._window_in(p, region, pos - lo)
         sim, begin, end = found
         return sim, begin + lo, end + lo
 
-    def _window_in(self, p: Pattern, tokens: list[str], pos: int) -> tuple[float, int, int]:
+    def _window_in(self, p: Pattern, raw: tuple[bytes, ...], pos: int) -> tuple[float, int, int]:
         n, a = len(p.words), p.anchor
         start = pos - a
-        if start >= 0 and start + n <= len(tokens):
-            run = tokens[start:start + n]
-            if tuple(run) == p.words or tuple(self.stem_of(t) for t in run) == p.stems:
-                return 100.0, start, start + n
+        if start >= 0 and start + n <= len(raw) and self._run_similarity(p, raw[start:start + n]) == 100.0:
+            return 100.0, start, start + n
         if p.exact:
             return 0.0, pos, pos
         best, best_start, best_end = 0.0, pos, pos
-        target, target_words = p.joined, " ".join(p.words)
-        first, last = p.stems[0][:1], p.stems[-1][:1]
+        first, last = p.raw_letters
         for offset in (a, a - 1, a + 1):
             begin = pos - offset
-            if begin < 0 or begin > pos or not tokens[begin].startswith(first):
+            if begin < 0 or begin > pos or not raw[begin].startswith(first):
                 continue
             for size in (n, n - 1, n + 1):
                 end = begin + size
-                if size < 2 or end <= pos or end > len(tokens) or not tokens[end - 1].startswith(last):
+                if size < 2 or end <= pos or end > len(raw) or not raw[end - 1].startswith(last):
                     continue
-                run = tokens[begin:end]
-                if _FIELD_BREAK in run:
+                run = raw[begin:end]
+                if _BREAK in run:
                     continue
-                sim = 100 * max(Indel.normalized_similarity(target, " ".join(self.stem_of(t) for t in run)),
-                                Indel.normalized_similarity(target_words, " ".join(run)))
+                sim = self._run_similarity(p, run)
                 if sim > best and sim >= p.threshold:
                     best, best_start, best_end = sim, begin, end
         return best, best_start, best_end
+
+    def _run_similarity(self, p: Pattern, run: tuple[bytes, ...]) -> float:
+        """Similarity 0-100 of a word run to a multi-word pattern: 100 for its words or their stems,
+        else the better of the stems' and the words' similarity. Remembered per run: the same
+        phrases recur around many anchors."""
+        key = (id(p), run)
+        sim = self._runs.get(key)
+        if sim is None:
+            if len(self._runs) >= WINDOW_CACHE:
+                self._runs.clear()
+            words = tuple(t.decode() for t in run)
+            stems = tuple(self.stem_of(t) for t in words)
+            if words == p.words or stems == p.stems:
+                sim = 100.0
+            elif p.exact:
+                sim = 0.0
+            else:
+                sim = 100 * max(Indel.normalized_similarity(p.joined, " ".join(stems)),
+                                Indel.normalized_similarity(" ".join(p.words), " ".join(words)))
+            self._runs[key] = sim
+        return sim
