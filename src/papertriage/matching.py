@@ -51,8 +51,8 @@ def stem(word: str) -> str:
     `quantization`, `quantized`, `quantisation` -> `quantiz`. Words of 3 letters or fewer stay as they are.
     """
     w = word
-    if len(w) <= 3 or not w.isalpha():
-        return w
+    if len(w) <= 3 or not w.isalpha() or w[-1] not in "sngde":
+        return w  # the last test: no suffix below can apply
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
     elif w.endswith(("sses", "xes", "ches", "shes", "zes")):
@@ -167,7 +167,7 @@ _UNCOMMON = re.compile(b"\x04")
 _match_start = re.Match.start
 
 
-@dataclass
+@dataclass(slots=True)
 class FieldHit:
     """The best occurrence of one pattern in one field: similarity, how often it matched, and where."""
 
@@ -347,10 +347,17 @@ class Matcher:
 
     def _add_words(self, out: dict[int, FieldHit], seen: dict[bytes, list[int]], begin: int) -> None:
         """The one-word patterns of the hit words seen in a text, then forgets those words."""
-        singles, add = self._singles, self._add
+        singles = self._singles
         for token, (first, n) in seen.items():
+            start = first - begin
             for i, sim in singles[token]:
-                add(out, i, sim, first - begin, first - begin + 1, n)
+                hit = out.get(i)  # as in _add, inlined: this runs for most hits
+                if hit is None:
+                    out[i] = FieldHit(sim, n, start, start + 1)
+                    continue
+                hit.count += n
+                if sim > hit.similarity or (sim == hit.similarity and start < hit.start):
+                    hit.similarity, hit.start, hit.end = sim, start, start + 1
         seen.clear()
 
     @staticmethod
