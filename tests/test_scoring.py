@@ -216,3 +216,27 @@ def test_scores_without_matches_equal_the_explained_scores_on_real_days(corpora:
                     assert (explained and explained[0]) == (quick and quick[0]), p.title
                     checked += bool(explained)
         assert checked > 300
+
+
+def test_a_repeated_line_is_one_record_merged_and_a_repeated_bad_line_is_reported_twice(tmp_path: Path) -> None:
+    import json
+
+    from papertriage.ledger import paper_keys
+    from papertriage.triage import rank_listings
+
+    good = json.dumps({"id": "2501.00001", "title": "Quantization of large language models", "summary": "We quantize."})
+    other = json.dumps({"id": "2501.00002", "title": "KV cache quantization", "summary": "Smaller caches."})
+    bad = json.dumps({"id": "2501.00003", "summary": "a record without a title"})
+    listing = tmp_path / "day.jsonl"
+    listing.write_text("\n".join([good, other, good, bad, bad, good]) + "\n", encoding="utf-8")
+    profile = [Profile("p", (Term("quantization"),))]
+    warnings: list[str] = []
+    result = rank_listings([str(listing)], profile, warn=warnings.append, plain=True)
+    assert [s.paper.id for s in result.results] == ["arxiv:2501.00001", "arxiv:2501.00002"]
+    assert result.stats["merged"] == 2 and result.stats["papers"] == 4 and result.stats["skipped"] == 2
+    assert sum("line 4" in w for w in warnings) == 1 and sum("line 5" in w for w in warnings) == 1
+    # a hidden paper's repeated line is counted as hidden each time, not as a duplicate
+    first = result.results[0].paper
+    hidden = rank_listings([str(listing)], profile, hidden=frozenset(paper_keys(first)), plain=True)
+    assert [s.paper.id for s in hidden.results] == ["arxiv:2501.00002"]
+    assert hidden.stats["hidden"] == 3 and hidden.stats.get("merged", 0) == 0

@@ -142,8 +142,12 @@ def _score_shard(shard: _Shard) -> _ShardResult:
         if shard.top and len(held) > limit:
             held = _keep_best(held, shard.top)
 
+    # a line equal to one read before is the same record: skipped, unless it may be a hidden paper's
+    # (those are counted as hidden, not as duplicates)
+    seen_lines: set[str] | None = set() if dedup and not shard.hidden else None
     for paper in read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats,
-                             known_duplicate=known_duplicate if dedup else None, lenient=shard.lenient):
+                             known_duplicate=known_duplicate if dedup else None, lenient=shard.lenient,
+                             seen_lines=seen_lines):
         if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
             stats["hidden"] = stats.get("hidden", 0) + 1
             continue

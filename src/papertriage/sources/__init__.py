@@ -224,18 +224,20 @@ def expand_with_origin(names: Iterable[str]) -> Iterator[tuple[str, bool]]:
 def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = lambda m: None,
                 stats: dict[str, int] | None = None,
                 known_duplicate: Callable[[str, str, str], bool] | None = None,
+                seen_lines: set[str] | None = None,
                 lenient: frozenset[str] = frozenset()) -> Iterator[Paper]:
     """Every paper of every input, in input order, each input's format detected unless forced.
 
     known_duplicate lets bulk parsers skip records the caller already holds (counted in
-    stats["duplicates"], never silently). A file met by walking a directory (or named in lenient)
+    stats["duplicates"], never silently); seen_lines, a set the caller keeps, lets them skip lines
+    equal to one already read (see ParseContext). A file met by walking a directory (or named in lenient)
     that is not a listing is reported and skipped; a file named on its own is an error.
     """
     forced = source_named(fmt) if fmt else None
     stats = stats if stats is not None else {}
     for name, walked in expand_with_origin(names):
         try:
-            yield from _read_one(name, forced, warn, stats, known_duplicate)
+            yield from _read_one(name, forced, warn, stats, known_duplicate, seen_lines)
         except InputError as exc:
             if not (walked or name in lenient):
                 raise
@@ -244,10 +246,11 @@ def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = la
 
 
 def _read_one(name: str, forced: Source | None, warn: Warn, stats: dict[str, int],
-              known_duplicate: Callable[[str, str, str], bool] | None) -> Iterator[Paper]:
+              known_duplicate: Callable[[str, str, str], bool] | None,
+              seen_lines: set[str] | None = None) -> Iterator[Paper]:
     listing = open_listing(name, warn)
     source = forced or detect_source(listing)
-    ctx = ParseContext(name, warn, known_duplicate=known_duplicate)
+    ctx = ParseContext(name, warn, known_duplicate=known_duplicate, seen_lines=seen_lines)
     count = 0
     for paper in source.parse(listing.text, ctx):
         count += 1

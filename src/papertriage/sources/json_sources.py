@@ -282,7 +282,7 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
 
 def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
     stripped = text.lstrip("\ufeff \t\r\n")
-    records: Iterator[tuple[str, Any]]
+    records: Iterator[tuple[str, Any, str | None]]
     if stripped.startswith("[") or (stripped.startswith("{") and _single_document(stripped)):
         data = load_json(stripped, ctx)
         if isinstance(data, dict):
@@ -291,11 +291,11 @@ def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
                     data = data[key]
                     break
         items = data if isinstance(data, list) else [data]
-        records = ((f"item {n}", item) for n, item in enumerate(items, 1))
+        records = ((f"item {n}", item, None) for n, item in enumerate(items, 1))
     else:
         records = _jsonl(text, ctx)
-    known = ctx.known_duplicate
-    for where, rec in records:
+    known, seen = ctx.known_duplicate, ctx.seen_lines
+    for where, rec, line in records:
         if isinstance(rec, str):
             rec = _repr_item(rec, ctx, 0) or rec
         if not isinstance(rec, dict):
@@ -306,11 +306,15 @@ def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
             title, abstract = rec.get("title"), _get(rec, "abstract")
             if arxiv and isinstance(title, str) and isinstance(abstract, str) and known(arxiv, title, abstract):
                 ctx.duplicates += 1
+                if seen is not None and line is not None:
+                    seen.add(line)
                 continue
         paper = record_paper(rec)
         if paper is None:
             ctx.skip(where, "record has no title")
             continue
+        if seen is not None and line is not None:
+            seen.add(line)
         yield paper
 
 
@@ -320,20 +324,28 @@ def _single_document(text: str) -> bool:
     return first == "{" or not first.endswith("}")
 
 
-def _jsonl(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any]]:
-    """Each line's object; orjson parses about four times faster than json, which reads what orjson
-    refuses (NaN, integers over 64 bits) and words the error of a broken line."""
-    loads = orjson.loads
+def _jsonl(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any, str]]:
+    """Each line's object, with the line; orjson parses about four times faster than json, which
+    reads what orjson refuses (NaN, integers over 64 bits) and words the error of a broken line.
+
+    A line equal to one already read into a paper (ctx.seen_lines, when the caller merges
+    duplicates) is counted as a duplicate without being parsed: merging a record into itself
+    changes nothing. Daily crawls repeat many records byte for byte.
+    """
+    loads, seen = orjson.loads, ctx.seen_lines
     for number, line in enumerate(text.splitlines(), 1):
         if not line or line.isspace():
             continue
+        if seen is not None and line in seen:
+            ctx.duplicates += 1
+            continue
         try:
-            yield f"line {number}", loads(line)
+            yield f"line {number}", loads(line), line
             continue
         except orjson.JSONDecodeError:
             pass
         try:
-            yield f"line {number}", json.loads(line)
+            yield f"line {number}", json.loads(line), line
         except json.JSONDecodeError as exc:
             ctx.skip(f"line {number}", f"broken JSON ({exc.msg})")
         except RecursionError:
