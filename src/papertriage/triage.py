@@ -127,13 +127,16 @@ def _score_shard(shard: _Shard) -> _ShardResult:
     """(group, paper, text fingerprint) waiting to be scored in one batch."""
     pending_groups: set[int] = set()
 
+    floor = shard.min_score
+    """The lowest score that can still reach the top: the top-th best so far, once there are that many."""
+
     def score_pending() -> None:
-        nonlocal held
+        nonlocal held, floor
         if not pending:
             return
         for (group, _, fingerprint), scored in zip(pending, scorer.score_many([p for _, p, _ in pending]), strict=True):
             scored_text[group] = fingerprint
-            if scored.score >= shard.min_score:
+            if scored.score >= floor:
                 held[group] = scored
             else:
                 held.pop(group, None)
@@ -141,6 +144,7 @@ def _score_shard(shard: _Shard) -> _ShardResult:
         pending_groups.clear()
         if shard.top and len(held) > limit:
             held = _keep_best(held, shard.top)
+            floor = max(floor, min(s.score for s in held.values()))
 
     # a line equal to one read before is the same record: skipped, unless it may be a hidden paper's
     # (those are counted as hidden, not as duplicates)
