@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 from papertriage.matching import stem, words
 from papertriage.models import Paper, Profile, Term
@@ -76,7 +76,7 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
     rare_scorer = Scorer(rare)
     if rare_scorer.matcher.patterns != scorer.matcher.patterns:  # pragma: no cover - same terms, same patterns
         raise AssertionError("calibration changed the patterns")
-    vocab = _Vocabulary(sample) if n >= LEARN_FROM else None
+    vocab = _Vocabulary(sample, scorer.matcher.stem_of) if n >= LEARN_FROM else None
     out = []
     for cp in rare_scorer.compiled:
         scores = []
@@ -92,9 +92,10 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
 class _Vocabulary:
     """The sample's distinct words per paper, their stems, and how many papers hold a stem."""
 
-    def __init__(self, papers: list[Paper]) -> None:
+    def __init__(self, papers: list[Paper], stem_of: Callable[[str], str] = stem) -> None:
+        """stem_of: stem, or a matcher's cached stem_of (which has already met these words)."""
         self.papers = [set(words(paper.title + " . " + paper.abstract)) for paper in papers]
-        self._stem = {w: stem(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
+        self._stem = {w: stem_of(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
                       for w in set().union(*self.papers)}
         """Word -> its stem, None for a word never learned."""
 

@@ -295,7 +295,7 @@ def _first_papers(files: list[str], fmt: str | None, dedupe: bool, lenient: froz
     again and report any problem)."""
     dedup = Deduplicator() if dedupe else None
     papers: list[Paper] = []
-    for paper in read_papers(files, fmt=fmt, lenient=lenient):
+    for paper in read_papers(files, fmt=fmt, lenient=lenient, seen_lines=set() if dedupe else None):
         if dedup is not None:
             group, new = dedup.add(paper)
             if not new:
