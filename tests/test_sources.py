@@ -251,3 +251,29 @@ def test_a_directory_skips_files_that_are_not_listings_but_a_named_file_does_not
     assert run.exit_code == 1 and "no file in it is a listing" in run.stderr
     run = cli("parse", str(folder))
     assert run.exit_code == 1 and "no file in it is a listing" in run.stderr
+
+
+@pytest.mark.parametrize("inflater", ["installed", "zlib"])
+def test_gzip_reads_alike_with_isal_or_zlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inflater: str) -> None:
+    # isal inflates where it has wheels; elsewhere zlib does: same papers, same errors
+    import zlib
+
+    import papertriage.sources as sources
+
+    if inflater == "zlib":
+        monkeypatch.setattr(sources, "inflate_lib", zlib)
+        monkeypatch.setattr(sources, "_INFLATE_ERRORS", (zlib.error,))
+    data = (FORMATS / "sample.jsonl").read_bytes()
+    two = tmp_path / "two-members.jsonl.gz"
+    two.write_bytes(gzip.compress(data) + gzip.compress(data.replace(b'"title": "', b'"title": "Again ')))
+    papers = list(read_papers([str(two)]))
+    plain = list(read_papers([str(FORMATS / "sample.jsonl")]))
+    assert len(papers) == 2 * len(plain) and papers[len(plain)].title.startswith("Again")
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(data)[:-12])
+    with pytest.raises(InputError, match="truncated"):
+        list(read_papers([str(cut)]))
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 6 + b"not deflate data at all" * 4)
+    with pytest.raises(InputError, match="broken gzip"):
+        list(read_papers([str(broken)]))
