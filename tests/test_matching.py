@@ -100,3 +100,38 @@ def test_hyphenated_phrases_also_match_their_closed_form() -> None:
     assert found("anti-inflammatory", "antiinflammatory drugs") == ["antiinflammatory"]
     assert found("non steroidal", "nonsteroidal agents") == ["nonsteroidal"]
     assert found("KV cache", "a compressed kvcache") == ["kvcache"]
+
+
+def _compared_one_by_one(matcher, raw: bytes) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+    """What each pattern makes of one word, by word_similarity alone (the rule the bulk learner keeps)."""
+    from papertriage.matching import TRIGGER_THRESHOLD, stem, word_similarity
+
+    token = raw.decode()
+    st = stem(token)
+    found = []
+    for i in matcher._exact_words.get(token, []) + matcher._exact_words.get(st, []):
+        p = matcher.patterns[i]
+        if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
+            found.append((i, 100.0))
+    for i in matcher._by_initial.get(st[:1], ()):
+        p = matcher.patterns[i]
+        threshold = p.threshold if len(p.words) == 1 else min(p.threshold, TRIGGER_THRESHOLD)
+        sim = word_similarity(p.stems[p.anchor], p.words[p.anchor], token, st, False, threshold)
+        if sim:
+            found.append((i, sim))
+    return sorted(set(found))
+
+
+def test_words_learned_in_bulk_match_as_compared_one_by_one() -> None:
+    # 'blockade' is exactly 80% like the anchor 'blocker': the bulk prefilter must not lose such words
+    profile = Profile("p", (Term("beta blocker", 2, ("beta-adrenergic blocker",)), Term("heart failure"),
+                            Term("quantization"), Term("KV cache"), Term("mixture of experts")))
+    text = ("blockade blockage blocker blockers blocking fail failed failing fair heart hearts failure quantizaton "
+            "quantisation quantized caches cache kv mixtures mixture expert experts beta betas adrenergic")
+    matcher = Scorer([profile]).matcher
+    vocabulary = sorted({w.encode() for w in text.split()})
+    matcher._learn(vocabulary)
+    for raw in vocabulary:
+        learned = sorted(matcher._singles.get(raw, []) + matcher._anchors.get(raw, []))
+        assert learned == _compared_one_by_one(matcher, raw), raw
+    assert matcher._anchors.get(b"blockade")

@@ -252,7 +252,9 @@ class Matcher:
                 p = self.patterns[i]
                 a = p.anchor
                 threshold = p.threshold if len(p.words) == 1 else min(p.threshold, TRIGGER_THRESHOLD)
-                cutoff = threshold / 100 - 1e-9
+                # a generous cutoff: extract works from a distance bound and may put a word exactly at
+                # the threshold just under it; word_similarity decides
+                cutoff = threshold / 100 - 0.05
                 near = {k for _, _, k in extract(p.stems[a], group_stems, scorer=Indel.normalized_similarity,
                                                   score_cutoff=cutoff, limit=None)}
                 near.update(k for _, _, k in extract(p.words[a], group_words, scorer=Indel.normalized_similarity,
