@@ -16,7 +16,7 @@ _DAY = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,\s+\d{1,2}\s+[A-Z][a-z
 
 
 def detect(head: str) -> bool:
-    if "<" not in head:
+    if "<" not in head or head.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
         return False  # not markup: spares lowering the head of every JSON or text listing
     low = head[:200000].lower()
     if "list-title" in low or "list-identifier" in low:

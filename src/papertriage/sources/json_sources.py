@@ -320,7 +320,8 @@ def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
 
 def _single_document(text: str) -> bool:
     """A pretty-printed JSON object (one document) rather than one object per line."""
-    first = text.split("\n", 1)[0].strip()
+    end = text.find("\n")
+    first = (text if end < 0 else text[:end]).strip()  # without copying the rest of the text
     return first == "{" or not first.endswith("}")
 
 
