@@ -212,7 +212,7 @@ class Matcher:
         """Word -> the multi-word patterns it anchors (where they are tried), with similarities."""
         self._stems: dict[str, str] = {}
         self._common: dict[bytes, int] = {}
-        """The kinds of the first batch's words (see _flags)."""
+        """The kinds of the words met first, up to COMMON_WORDS of them (see _flags)."""
         self._windows: dict[tuple[int, int, tuple[bytes, ...]], tuple[float, int, int]] = {}
         """(id of the pattern, anchor index in the run, word run around it) -> what _window found there."""
         self._runs: dict[tuple[int, tuple[bytes, ...]], float] = {}
@@ -227,11 +227,13 @@ class Matcher:
         go through word_similarity, which gives the similarity kept.
         """
         kinds = self._kinds
+        new: list[bytes] = []
         tokens: list[str] = []
         stems: list[str] = []
         for raw in raws:
             if raw not in kinds:
                 kinds[raw] = 0
+                new.append(raw)
                 tokens.append(raw.decode())
                 stems.append(self.stem_of(tokens[-1]))
         found: list[list[tuple[int, float]]] = [[] for _ in tokens]
@@ -264,9 +266,8 @@ class Matcher:
                     sim = word_similarity(p.stems[a], p.words[a], tokens[n], stems[n], False, threshold)
                     if sim:
                         found[n].append((i, sim))
-        for token, hits in zip(tokens, found, strict=True):
+        for raw, hits in zip(new, found, strict=True):
             if hits:
-                raw = token.encode()
                 hits = sorted(set(hits))
                 kinds[raw] = 2
                 self._singles[raw] = [h for h in hits if len(self.patterns[h[0]].words) == 1]
