@@ -110,7 +110,7 @@ class Scorer:
         """Per profile, in config order: its concepts and their pattern indices (read by lint)."""
         self.matcher = Matcher(patterns)
         self._contributions: dict[tuple[int, int, int, float, int, float], float] = {}
-        """(profile, concept, field, similarity, count, share) -> contribution, for _score_only."""
+        """(profile, concept, field, similarity, count, share) -> contribution (see _contribution)."""
         self.fields = sorted({f for prof in profiles for f, _ in prof.fields})
 
     def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
@@ -134,38 +134,17 @@ class Scorer:
         """
         if (cp.exclude or cp.require) and not self._allowed(cp, hits):
             return None
-        if not with_matches:
-            score = self._score_only(cp, hits)
-            return (score, ()) if score is not None and score >= cp.profile.min_score else None
-        # group the hits by (concept, field); only patterns that were found are visited
-        groups: dict[tuple[int, int], list[FieldHit]] = {}
-        part_groups: dict[tuple[int, int], list[tuple[int, FieldHit]]] = {}
-        for f, (field_name, _) in enumerate(cp.profile.fields):
-            field_hits = hits.get(field_name)
-            if not field_hits:
-                continue
-            for i, hit in field_hits.items():
-                for c in cp.concepts_of.get(i, ()):
-                    groups.setdefault((c, f), []).append(hit)
-                for c in cp.parts_of.get(i, ()):
-                    part_groups.setdefault((c, f), []).append((i, hit))
-        for key in groups:
-            part_groups.pop(key, None)  # the whole term was found in this field: its words add nothing
-        items: list[tuple[_Concept, str, float, FieldHit, int, float]] = []
-        for c, f in sorted({*groups, *part_groups}):
-            concept = cp.concepts[c]
-            field_name, field_weight = cp.profile.fields[f]
-            if (c, f) in groups:
-                variants = groups[(c, f)]
-                best = max(variants, key=lambda h: (h.similarity, -h.start))
-                items.append((concept, field_name, field_weight, best, sum(h.count for h in variants), 1.0))
-                continue
-            share = round(PART_CREDIT / len(concept.parts), 4)
-            for _, hit in sorted(part_groups[(c, f)], key=lambda ih: concept.parts.index(ih[0])):
-                items.append((concept, field_name, field_weight, hit, hit.count, share))
+        items = self._items(cp, hits)
         if not items:
             return None
-        matches = tuple(self._match(cn, fname, fw, h, n, sh, paper) for cn, fname, fw, h, n, sh in items)
+        if not with_matches:
+            score = round(sum(self._contribution(cp, c, f, hit.similarity, count, share)
+                              for c, f, _, hit, count, share in items), 4)
+            return (score, ()) if score >= cp.profile.min_score else None
+        # in config order of terms and fields, the words of a term in the term's order
+        items.sort(key=lambda item: (item[0], item[1], cp.concepts[item[0]].parts.index(item[2]) if item[2] >= 0 else -1))
+        matches = tuple(self._match(cp.concepts[c], *cp.profile.fields[f], hit, count, share, paper)
+                        for c, f, _, hit, count, share in items)
         score = round(sum(m.contribution for m in matches), 4)
         return (score, matches) if score >= cp.profile.min_score else None
 
@@ -175,52 +154,46 @@ class Scorer:
         found = set().union(*hits.values())
         return cp.exclude.isdisjoint(found) and not (cp.require and cp.require.isdisjoint(found))
 
-    def _score_only(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> float | None:
-        """score_profile's score without its matches (what ranking most papers needs), None with no
-        match: the same contributions, summed per field without building the match list.
-
-        The sum's order differs from score_profile's, which cannot change it once rounded to 4
-        decimals: every contribution is already a multiple of 0.0001.
-        """
-        total, any_match = 0.0, False
-        memo = self._contributions
-        if len(memo) > 100_000:
-            memo.clear()
-        for f, (field_name, field_weight) in enumerate(cp.profile.fields):
+    @staticmethod
+    def _items(cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> list[tuple[int, int, int, FieldHit, int, float]]:
+        """What scores, unordered: (concept, field, pattern, best hit, count, share) for each term found
+        whole in a field (its best variant, the first among equals, and all its variants' count),
+        and for each word of a term found in a field where the term is not (a share of its weight)."""
+        items: list[tuple[int, int, int, FieldHit, int, float]] = []
+        for f, (field_name, _) in enumerate(cp.profile.fields):
             field_hits = hits.get(field_name)
             if not field_hits:
                 continue
-            whole: dict[int, list[float]] = {}
-            parts: dict[int, list[FieldHit]] = {}
+            best_of: dict[int, FieldHit] = {}
+            counts: dict[int, int] = {}
+            parts: list[tuple[int, int, FieldHit]] = []
             for i, hit in field_hits.items():
                 for c in cp.concepts_of.get(i, ()):
-                    best = whole.get(c)
+                    best = best_of.get(c)
                     if best is None:
-                        whole[c] = [hit.similarity, hit.count]
-                    else:
-                        best[0] = max(best[0], hit.similarity)
-                        best[1] += hit.count
+                        best_of[c], counts[c] = hit, hit.count
+                        continue
+                    if hit.similarity > best.similarity or (hit.similarity == best.similarity and hit.start < best.start):
+                        best_of[c] = hit
+                    counts[c] += hit.count
                 for c in cp.parts_of.get(i, ()):
-                    parts.setdefault(c, []).append(hit)
-            for c, (similarity, count) in whole.items():
-                key = (id(cp), c, f, similarity, int(count), 1.0)
-                value = memo.get(key)
-                if value is None:
-                    value = memo[key] = contribution(cp.concepts[c], field_weight, similarity, int(count), 1.0)
-                total += value
-                any_match = True
-            for c, part_hits in parts.items():
-                if c in whole:
-                    continue  # the whole term was found in this field: its words add nothing
-                share = round(PART_CREDIT / len(cp.concepts[c].parts), 4)
-                for hit in part_hits:
-                    key = (id(cp), c, f, hit.similarity, hit.count, share)
-                    value = memo.get(key)
-                    if value is None:
-                        value = memo[key] = contribution(cp.concepts[c], field_weight, hit.similarity, hit.count, share)
-                    total += value
-                    any_match = True
-        return round(total, 4) if any_match else None
+                    parts.append((c, i, hit))
+            items.extend((c, f, -1, best, counts[c], 1.0) for c, best in best_of.items())
+            for c, i, hit in parts:
+                if c not in best_of:  # the whole term was found in this field: its words add nothing
+                    items.append((c, f, i, hit, hit.count, round(PART_CREDIT / len(cp.concepts[c].parts), 4)))
+        return items
+
+    def _contribution(self, cp: _CompiledProfile, c: int, f: int, similarity: float, count: int, share: float) -> float:
+        """contribution() of a concept's match in a field, remembered: the same few recur in most papers."""
+        key = (id(cp), c, f, similarity, count, share)
+        value = self._contributions.get(key)
+        if value is None:
+            if len(self._contributions) >= 100_000:
+                self._contributions.clear()
+            value = self._contributions[key] = contribution(cp.concepts[c], cp.profile.fields[f][1], similarity, count,
+                                                            share)
+        return value
 
     def _match(self, concept: _Concept, field_name: str, field_weight: float, best: FieldHit, count: int,
                share: float, paper: Paper | None) -> Match:
