@@ -182,7 +182,7 @@ TRIGGER_THRESHOLD = 80.0
 """A multi-word pattern is tried where a word is this similar to its anchor word (the whole run decides)."""
 
 
-WINDOW_CACHE = 100_000
+RUN_CACHE = 100_000
 """Word runs whose fuzzy comparison is remembered (most recur: the same phrase in many papers)."""
 
 
@@ -213,8 +213,6 @@ class Matcher:
         self._stems: dict[str, str] = {}
         self._common: dict[bytes, int] = {}
         """The kinds of the words met first, up to COMMON_WORDS of them (see _flags)."""
-        self._windows: dict[tuple[int, int, tuple[bytes, ...]], tuple[float, int, int]] = {}
-        """(id of the pattern, anchor index in the run, word run around it) -> what _window found there."""
         self._runs: dict[tuple[int, tuple[bytes, ...]], float] = {}
         """(id of the pattern, word run) -> _run_similarity."""
 
@@ -407,21 +405,7 @@ class Matcher:
                 break
         else:
             return 0.0, pos, pos
-        lo = max(0, start - 1)
-        region = tuple(raw[lo:start + n + 2])
-        key = (id(p), pos - lo, region)
-        found = self._windows.get(key)
-        if found is None:
-            if len(self._windows) >= WINDOW_CACHE:
-                self._windows.clear()
-            found = self._windows[key] = self._window_in(p, region, pos - lo)
-        sim, begin, end = found
-        return sim, begin + lo, end + lo
-
-    def _window_in(self, p: Pattern, raw: tuple[bytes, ...], pos: int) -> tuple[float, int, int]:
-        n, a = len(p.words), p.anchor
-        start = pos - a
-        if start >= 0 and start + n <= len(raw) and self._run_similarity(p, raw[start:start + n]) == 100.0:
+        if start >= 0 and start + n <= len(raw) and self._run_similarity(p, tuple(raw[start:start + n])) == 100.0:
             return 100.0, start, start + n
         if p.exact:
             return 0.0, pos, pos
@@ -435,7 +419,7 @@ class Matcher:
                 end = begin + size
                 if size < 2 or end <= pos or end > len(raw) or not raw[end - 1].startswith(last):
                     continue
-                run = raw[begin:end]
+                run = tuple(raw[begin:end])
                 if _BREAK in run:
                     continue
                 sim = self._run_similarity(p, run)
@@ -450,7 +434,7 @@ class Matcher:
         key = (id(p), run)
         sim = self._runs.get(key)
         if sim is None:
-            if len(self._runs) >= WINDOW_CACHE:
+            if len(self._runs) >= RUN_CACHE:
                 self._runs.clear()
             words = tuple(t.decode() for t in run)
             stems = tuple(self.stem_of(t) for t in words)
