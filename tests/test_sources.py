@@ -277,3 +277,19 @@ def test_gzip_reads_alike_with_isal_or_zlib(tmp_path: Path, monkeypatch: pytest.
     broken.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 6 + b"not deflate data at all" * 4)
     with pytest.raises(InputError, match="broken gzip"):
         list(read_papers([str(broken)]))
+
+
+def test_bibtex_nesting_escapes_quotes_and_the_line_of_each_skipped_entry(tmp_path: Path) -> None:
+    entries = []
+    for n in range(60):
+        title = "" if n % 20 == 7 else f"  title = {{Paper {{{n}}} with \\}} and {{nested {{braces}}}}}},\n"
+        entries.append(f"@article{{k{n},\n{title}  abstract = \"Quoted {{a, b}} \" # {{joined}},\n}}\n")
+    path = tmp_path / "many.bib"
+    path.write_text("".join(entries) + "@article{last, title = {Cut at the end \\", encoding="utf-8")
+    warnings: list[str] = []
+    papers = list(read_papers([str(path)], warn=warnings.append))
+    assert len(papers) == 58
+    assert papers[0].title == "Paper 0 with \\ and nested braces" and papers[0].abstract == "Quoted a, b joined"
+    assert papers[-1].title == "Cut at the end \\"
+    # entry n starts on line 4n+1 when it has a title, and each untitled one is a line shorter
+    assert [w.split(": ")[1] for w in warnings] == ["line 29 (k7)", "line 108 (k27)", "line 187 (k47)"]

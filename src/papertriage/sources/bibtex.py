@@ -42,6 +42,10 @@ def decode_latex(text: str) -> str:
     return " ".join(text.replace("{", "").replace("}", "").split())
 
 
+_BRACED = re.compile(r"[\\{}]")
+_QUOTED = re.compile(r'["{}]')
+
+
 def _value(body: str, i: int) -> tuple[str, int]:
     """Read one field value starting at i (a braced or quoted string, a number or macro, joined by #)."""
     parts = []
@@ -54,13 +58,18 @@ def _value(body: str, i: int) -> tuple[str, int]:
         ch = body[i]
         if ch == "{":
             depth, j = 0, i
-            while j < n:
+            while j < n:  # from one brace or backslash to the next
+                special = _BRACED.search(body, j)
+                if special is None:
+                    j = n
+                    break
+                j = special.start()
                 if body[j] == "\\":
                     j += 2
                     continue
                 if body[j] == "{":
                     depth += 1
-                elif body[j] == "}":
+                else:
                     depth -= 1
                     if depth == 0:
                         break
@@ -70,7 +79,14 @@ def _value(body: str, i: int) -> tuple[str, int]:
         elif ch == '"':
             j = i + 1
             depth = 0
-            while j < n and not (body[j] == '"' and depth == 0):
+            while j < n:  # from one brace or quote to the next
+                special = _QUOTED.search(body, j)
+                if special is None:
+                    j = n
+                    break
+                j = special.start()
+                if body[j] == '"' and depth == 0:
+                    break
                 depth += body[j] == "{"
                 depth -= body[j] == "}"
                 j += 1
@@ -89,11 +105,16 @@ def _value(body: str, i: int) -> tuple[str, int]:
     return "".join(parts), i
 
 
+_FIELD = re.compile(r"\s*,?\s*([A-Za-z][\w\-:.]*)\s*=\s*")
+_NESTING = re.compile(r"[\\{}()]")
+"""The characters that open, close or escape; the brace matching jumps from one to the next."""
+
+
 def _fields(body: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     i = 0
     while True:
-        m = re.compile(r"\s*,?\s*([A-Za-z][\w\-:.]*)\s*=\s*").match(body, i)
+        m = _FIELD.match(body, i)
         if not m:
             break
         value, i = _value(body, m.end())
@@ -103,23 +124,28 @@ def _fields(body: str) -> dict[str, str]:
 
 def _entries(text: str) -> Iterator[tuple[int, str, str | None, str]]:
     """(line, type, key, body) of each entry; the body ends at the matching close brace."""
+    line, counted = 1, 0
     for m in _ENTRY.finditer(text):
         kind = m.group(1).lower()
         start = m.end()
         depth, j = 1, start
-        while j < len(text) and depth:
-            c = text[j]
+        while depth:
+            special = _NESTING.search(text, j)
+            if special is None:
+                j = len(text)
+                break
+            c, j = special.group(), special.end()
             if c == "\\":
-                j += 2
-                continue
-            depth += c in "{("
-            depth -= c in "})"
-            j += 1
+                j += 1  # the escaped character
+            else:
+                depth += 1 if c in "{(" else -1
         inner = text[start:j - 1] if depth == 0 else text[start:j]
         key_m = re.match(r"\s*([^,\s]*)\s*,", inner)
         key = key_m.group(1) if key_m else None
         body = inner[key_m.end():] if key_m else inner
-        yield text.count("\n", 0, m.start()) + 1, kind, key, body
+        line += text.count("\n", counted, m.start())  # from the last entry on: counting from the top each time was quadratic
+        counted = m.start()
+        yield line, kind, key, body
 
 
 def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
