@@ -293,3 +293,17 @@ def test_bibtex_nesting_escapes_quotes_and_the_line_of_each_skipped_entry(tmp_pa
     assert papers[-1].title == "Cut at the end \\"
     # entry n starts on line 4n+1 when it has a title, and each untitled one is a line shorter
     assert [w.split(": ")[1] for w in warnings] == ["line 29 (k7)", "line 108 (k27)", "line 187 (k47)"]
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    ("2017", "2017"), ("2017///", "2017"), ("2017/05/03/", "2017-05-03"), ("1999.1.2", "1999-01-02"),
+    ("2024-12-02T10:00:00Z", "2024-12-02"), ("Mon, 02 Dec 2024 10:00:00 GMT", "2024-12-02"), ("02 Dec 2024", "2024-12-02"),
+    ("Dec 2, 2024", "2024-12-02"), ("December 2, 2024", "2024-12-02"), ("2 December 2024", "2024-12-02"),
+    ("2024 Dec 2", "2024-12-02"), ("  2024   Dec ", "2024-12"), ("2020 Spring", "2020"), ("1700", None), ("abc", None),
+    ("", None), (None, None),
+])
+def test_dates_of_every_shape_listings_use(text: str | None, iso: str | None) -> None:
+    from papertriage.sources.base import iso_date
+
+    assert iso_date(text) == iso
+    assert iso_date(text) == iso  # and again, from the memo

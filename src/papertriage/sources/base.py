@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Callable, Iterator, Protocol
 
 from papertriage.models import Paper, squash
@@ -59,15 +60,28 @@ def iso_date(text: str | None) -> str | None:
     """Read the date formats listings use into ISO `YYYY-MM-DD` (or `YYYY-MM`/`YYYY` when that is all)."""
     if not text:
         return None
-    s = " ".join(str(text).split())
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", s)
+    return _iso_date(text if isinstance(text, str) else str(text))
+
+
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DOTTED = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+_LETTER = re.compile(r"[^\W\d_]")
+_NAMED_FORMATS = ("%a, %d %b %Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%Y %b %d", "%Y %b")
+
+
+@lru_cache(maxsize=4096)
+def _iso_date(text: str) -> str | None:
+    """iso_date of a string; remembered, since a listing repeats its few dates (and strptime is slow)."""
+    s = " ".join(text.split())
+    m = _ISO.match(s)
     if m:
         return m.group(0)
-    m = re.match(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", s)
+    m = _DOTTED.match(s)
     if m:
         return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
     parts = s.split()
-    for fmt in ("%a, %d %b %Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%Y %b %d", "%Y %b"):
+    # every format names a month or a day: a date without letters cannot match one
+    for fmt in _NAMED_FORMATS if _LETTER.search(s) else ():
         head = " ".join(parts[: len(fmt.split())])
         try:
             parsed = datetime.strptime(head, fmt)
