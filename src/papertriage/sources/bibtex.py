@@ -24,6 +24,16 @@ def detect(head: str) -> bool:
                      head.lstrip("\ufeff"), re.I | re.M) is not None
 
 
+_ACCENT = re.compile(r"\\([`'^\"~=.])\s*(?:\{\s*(\\?[A-Za-z]?)\s*\}|(\\i|[A-Za-z]))")
+_LETTER_ACCENT = re.compile(r"\\([uvHckr])\s*(?:\{\s*(\\?[A-Za-z]?)\s*\}|\s+(\\i|[A-Za-z]))")
+_SYMBOL = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s?")
+_ESCAPE = re.compile(r"\\([&%$#_])")
+_STYLE = re.compile(r"\\(?:textit|textbf|emph|textrm|mathrm|text)\s*")
+_USED = frozenset("title author abstract eprint archiveprefix eprinttype year month date keywords url doi journal "
+                  "booktitle".split())
+"""The fields a paper is built from: the others (references, funding...) are not decoded."""
+
+
 def decode_latex(text: str) -> str:
     """LaTeX accents and escapes to Unicode (`{\\"o}` -> ö, `\\'{e}` -> é, `\\&` -> &); braces dropped."""
 
@@ -33,12 +43,15 @@ def decode_latex(text: str) -> str:
             letter = "i"
         return unicodedata.normalize("NFC", letter + _ACCENTS[mark]) if letter else ""
 
-    text = re.sub(r"\\([`'^\"~=.])\s*(?:\{\s*(\\?[A-Za-z]?)\s*\}|(\\i|[A-Za-z]))", accent, text)
-    text = re.sub(r"\\([uvHckr])\s*(?:\{\s*(\\?[A-Za-z]?)\s*\}|\s+(\\i|[A-Za-z]))", accent, text)
-    text = re.sub(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s?", lambda m: _SYMBOLS[m.group(1)], text)
-    text = re.sub(r"\\([&%$#_])", lambda m: _SYMBOLS[m.group(1)], text)
-    text = text.replace("--", "–").replace("~", " ")
-    text = re.sub(r"\\(?:textit|textbf|emph|textrm|mathrm|text)\s*", "", text)
+    if "\\" in text:
+        text = _ACCENT.sub(accent, text)
+        text = _LETTER_ACCENT.sub(accent, text)
+        text = _SYMBOL.sub(lambda m: _SYMBOLS[m.group(1)], text)
+        text = _ESCAPE.sub(lambda m: _SYMBOLS[m.group(1)], text)
+    if "-" in text or "~" in text:
+        text = text.replace("--", "–").replace("~", " ")
+    if "\\" in text:
+        text = _STYLE.sub("", text)
     return " ".join(text.replace("{", "").replace("}", "").split())
 
 
@@ -152,7 +165,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
     for line, kind, key, body in _entries(text):
         if kind in ("comment", "preamble", "string"):
             continue
-        f = {k: decode_latex(v) for k, v in _fields(body).items()}
+        f = {k: decode_latex(v) for k, v in _fields(body).items() if k in _USED}
         title = f.get("title", "")
         if not title:
             ctx.skip(f"line {line} ({key or kind})", "entry has no title")
