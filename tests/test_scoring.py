@@ -240,3 +240,37 @@ def test_a_repeated_line_is_one_record_merged_and_a_repeated_bad_line_is_reporte
     hidden = rank_listings([str(listing)], profile, hidden=frozenset(paper_keys(first)), plain=True)
     assert [s.paper.id for s in hidden.results] == ["arxiv:2501.00002"]
     assert hidden.stats["hidden"] == 3 and hidden.stats.get("merged", 0) == 0
+
+
+def test_files_calibration_read_are_not_read_again_yet_report_as_if_they_were(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # one process: rank keeps the files calibration read to their end and gives them to the shards;
+    # the results, stats and warnings are those of two processes, which read every file again
+    import json
+
+    import papertriage.sources as sources
+    from papertriage.exports.json_export import record
+    from papertriage.triage import rank_listings
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for day in range(3):
+        rows = [json.dumps({"id": f"2501.{(day * 3 + n) % 8:05d}", "title": f"Pruning paper {(day * 3 + n) % 8}",
+                            "summary": "sparse pruning" if n % 2 else "quantization"}) for n in range(6)]
+        rows.insert(2, '{"title": broken')
+        (folder / f"day{day}.jsonl").write_text("\n".join(rows + rows[:2]), encoding="utf-8")
+    (folder / "notes.txt").write_text("not a listing\n", encoding="utf-8")
+    opened: list[str] = []
+    real_open = sources.open_listing
+    monkeypatch.setattr(sources, "open_listing", lambda name, warn: opened.append(name) or real_open(name, warn))
+    prof = [Profile("p", (Term("pruning"), Term("quantization")))]
+    runs = []
+    for jobs in (1, 2):
+        warnings: list[str] = []
+        opened.clear()
+        runs.append((rank_listings([str(folder)], prof, top=0, jobs=jobs, shard_bytes=1, warn=warnings.append),
+                     warnings, len(opened)))
+    (one, one_warnings, one_opened), (two, two_warnings, _) = runs
+    assert [record(s) for s in one.results] == [record(s) for s in two.results] and len(one.results) == 8
+    assert one.stats == two.stats and one.stats["skipped"] == 3 and one.stats["files_skipped"] == 1
+    assert one_warnings == two_warnings and len(one_warnings) == 4
+    assert one_opened == 4  # each file once: calibration's reading served the shards

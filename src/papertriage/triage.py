@@ -13,7 +13,15 @@ from papertriage.errors import InputError
 from papertriage.ledger import paper_keys
 from papertriage.models import Paper, Profile, Scored, squash
 from papertriage.scoring import Scorer, rank, sort_key
-from papertriage.sources import Deduplicator, expand_with_origin, merge, provide_stdin, read_papers, stdin_bytes
+from papertriage.sources import (
+    Deduplicator,
+    FileRead,
+    expand_with_origin,
+    merge,
+    provide_stdin,
+    read_papers,
+    stdin_bytes,
+)
 from papertriage.sources.base import Warn
 
 SHARD_BYTES = 4 * 1024 * 1024
@@ -52,6 +60,8 @@ class _Shard:
     lenient: frozenset[str] = frozenset()
     stdin: bytes | None = None
     """The standard input, for a shard that reads `-` (a worker process cannot read it itself)."""
+    memo: dict[str, FileRead] | None = None
+    """Files calibration has already read, given back instead of read again (one process only)."""
 
 
 @dataclass
@@ -151,7 +161,7 @@ def _score_shard(shard: _Shard) -> _ShardResult:
     seen_lines: set[str] | None = set() if dedup and not shard.hidden else None
     for paper in read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats,
                              known_duplicate=known_duplicate if dedup else None, lenient=shard.lenient,
-                             seen_lines=seen_lines):
+                             seen_lines=seen_lines, memo=shard.memo):
         if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
             stats["hidden"] = stats.get("hidden", 0) + 1
             continue
@@ -183,7 +193,7 @@ def _score_shard(shard: _Shard) -> _ShardResult:
     score_pending()
     if shard.top:
         held = _keep_best(held, shard.top)
-    stats["merged"] = (dedup.merged if dedup else 0) + stats.get("duplicates", 0)
+    stats["merged"] = (dedup.merged if dedup else 0) + stats.pop("duplicates", 0)  # skipped unparsed, merged all the same
     return _ShardResult(groups, sorted(held.items()), stats, warnings)
 
 
@@ -230,15 +240,19 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
     origin = list(expand_with_origin(inputs))
     files = [f for f, _ in origin]
     lenient = frozenset(f for f, walked in origin if walked)
-    if not plain:
-        profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
-    stdin = stdin_bytes() if "-" in files else None
-    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden, lenient, stdin if "-" in chunk else None)
-             for chunk in plan_shards(files, shard_bytes)]
+    chunks = plan_shards(files, shard_bytes)
     total_bytes = sum(Path(f).stat().st_size for f in files if f != "-" and Path(f).is_file())
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if total_bytes >= PARALLEL_BYTES else 1
-    jobs = max(1, min(jobs, len(tasks)))
+    jobs = max(1, min(jobs, len(chunks)))
+    # in one process, the files calibration reads whole are not read again (the shards read them
+    # as calibration does: duplicates merged, none hidden)
+    memo: dict[str, FileRead] | None = {} if jobs == 1 and dedupe and not hidden else None
+    if not plain:
+        profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient, memo=memo)
+    stdin = stdin_bytes() if "-" in files else None
+    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden, lenient, stdin if "-" in chunk else None, memo)
+             for chunk in chunks]
     if progress:
         progress(0, len(tasks))  # calibration may already have taken a second: show the bar now
     results = _run(tasks, jobs, progress)
@@ -280,22 +294,27 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
 
 
 def calibrated(profiles: list[Profile], inputs: list[str], *, fmt: str | None = None, dedupe: bool = True,
-               lenient: frozenset[str] | None = None) -> list[Profile]:
-    """The profiles calibrated on the inputs' first papers (see calibration): what rank scores with."""
+               lenient: frozenset[str] | None = None, memo: dict[str, FileRead] | None = None) -> list[Profile]:
+    """The profiles calibrated on the inputs' first papers (see calibration): what rank scores with.
+
+    memo: where to keep the files read to their end (see read_papers).
+    """
     from papertriage.calibration import SAMPLE, calibrate
 
     if lenient is None:
         origin = list(expand_with_origin(inputs))
         inputs, lenient = [f for f, _ in origin], frozenset(f for f, walked in origin if walked)
-    return calibrate(profiles, _first_papers(inputs, fmt, dedupe, lenient, SAMPLE))
+    return calibrate(profiles, _first_papers(inputs, fmt, dedupe, lenient, SAMPLE, memo))
 
 
-def _first_papers(files: list[str], fmt: str | None, dedupe: bool, lenient: frozenset[str], limit: int) -> list[Paper]:
+def _first_papers(files: list[str], fmt: str | None, dedupe: bool, lenient: frozenset[str], limit: int,
+                  memo: dict[str, FileRead] | None = None) -> list[Paper]:
     """The first `limit` papers of the inputs, in order, duplicates merged (the shards read them
-    again and report any problem)."""
+    again, or take them from memo, and report any problem)."""
     dedup = Deduplicator() if dedupe else None
     papers: list[Paper] = []
-    for paper in read_papers(files, fmt=fmt, lenient=lenient, seen_lines=set() if dedupe else None):
+    for paper in read_papers(files, fmt=fmt, lenient=lenient, seen_lines=set() if dedupe else None, memo=memo,
+                             remember=memo is not None):
         if dedup is not None:
             group, new = dedup.add(paper)
             if not new:

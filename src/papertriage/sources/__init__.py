@@ -225,24 +225,68 @@ def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = la
                 stats: dict[str, int] | None = None,
                 known_duplicate: Callable[[str, str, str], bool] | None = None,
                 seen_lines: set[str] | None = None,
-                lenient: frozenset[str] = frozenset()) -> Iterator[Paper]:
+                lenient: frozenset[str] = frozenset(),
+                memo: dict[str, FileRead] | None = None, remember: bool = False) -> Iterator[Paper]:
     """Every paper of every input, in input order, each input's format detected unless forced.
 
     known_duplicate lets bulk parsers skip records the caller already holds (counted in
     stats["duplicates"], never silently); seen_lines, a set the caller keeps, lets them skip lines
     equal to one already read (see ParseContext). A file met by walking a directory (or named in lenient)
     that is not a listing is reported and skipped; a file named on its own is an error.
+    memo: a file found there (papers, warnings, stats) is given back from it, once, instead of being
+    read again; with remember, each file read to its end is kept there.
     """
     forced = source_named(fmt) if fmt else None
     stats = stats if stats is not None else {}
+    room = MEMO_PAPERS - sum(len(r.papers) for r in memo.values()) if remember and memo is not None else 0
     for name, walked in expand_with_origin(names):
+        done = memo.pop(name, None) if memo is not None else None
+        if done is not None:
+            for message in done.warnings:
+                warn(message)
+            _add_stats(stats, done.stats)
+            yield from done.papers
+            continue
+        read = FileRead([], [], {})
+
+        def warn_and_keep(message: str, keep: list[str] = read.warnings) -> None:
+            keep.append(message)
+            warn(message)
+
         try:
-            yield from _read_one(name, forced, warn, stats, known_duplicate, seen_lines)
+            for paper in _read_one(name, forced, warn_and_keep, read.stats, known_duplicate, seen_lines):
+                if len(read.papers) < room:
+                    read.papers.append(paper)
+                else:
+                    room = 0  # too many to keep: this file and the next are read again
+                yield paper
         except InputError as exc:
             if not (walked or name in lenient):
                 raise
-            warn(f"{exc}; file skipped")
-            stats["files_skipped"] = stats.get("files_skipped", 0) + 1
+            warn_and_keep(f"{exc}; file skipped")
+            read.stats["files_skipped"] = read.stats.get("files_skipped", 0) + 1
+        _add_stats(stats, read.stats)
+        if room and memo is not None:
+            memo[name] = read
+            room -= len(read.papers)
+
+
+MEMO_PAPERS = 10_000
+"""The most papers read_papers keeps in a memo."""
+
+
+@dataclass
+class FileRead:
+    """One file read to its end: its papers, the warnings it gave and what it added to the stats."""
+
+    papers: list[Paper]
+    warnings: list[str]
+    stats: dict[str, int]
+
+
+def _add_stats(stats: dict[str, int], more: dict[str, int]) -> None:
+    for key, value in more.items():
+        stats[key] = stats.get(key, 0) + value
 
 
 def _read_one(name: str, forced: Source | None, warn: Warn, stats: dict[str, int],

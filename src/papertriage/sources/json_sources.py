@@ -301,7 +301,8 @@ def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
         if not isinstance(rec, dict):
             ctx.skip(where, "not a JSON object")
             continue
-        if known is not None:
+        if known is not None and not rec.get("doi") and not (isinstance(rec.get("extra"), dict) and rec["extra"].get("doi")):
+            # (a record with a DOI is read: its DOI may be a key the kept record lacks)
             arxiv = canonical_arxiv_id(str(rec.get("id") or ""))
             title, abstract = rec.get("title"), _get(rec, "abstract")
             if arxiv and isinstance(title, str) and isinstance(abstract, str) and known(arxiv, title, abstract):
