@@ -17,12 +17,20 @@ SHORT_TERM = 4
 """Terms this long or shorter (after normalisation) match only exactly."""
 
 
+_MAYBE_COMBINING = re.compile("[^\x00-\u02ff]")
+"""Characters from U+0300 on, where every combining mark lies."""
+
+
+def _unless_combining(m: re.Match[str]) -> str:
+    return "" if unicodedata.combining(m.group()) else m.group()
+
+
 def fold(text: str) -> str:
     """Lower case without accents; hyphens, slashes and underscores become word breaks in `words`."""
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    # the combining marks NFKD splits off the letters go; Python looks only at characters from U+0300
+    return _MAYBE_COMBINING.sub(_unless_combining, unicodedata.normalize("NFKD", text)).lower()
 
 
 _FIELD_BREAK = "\x00"
