@@ -307,3 +307,17 @@ def test_dates_of_every_shape_listings_use(text: str | None, iso: str | None) ->
 
     assert iso_date(text) == iso
     assert iso_date(text) == iso  # and again, from the memo
+
+
+def test_escaped_lone_surrogates_become_replacement_characters(tmp_path: Path) -> None:
+    # '\ud800' in JSON (a cut emoji) read as such could not be written anywhere: rank ended in a traceback
+    lines = tmp_path / "cut.jsonl"
+    lines.write_text('{"title": "Lone \\ud800 surrogate pruning", "summary": "pruning \\udfff"}\n'
+                     '{"title": "Emoji \\ud83d\\ude00 pruning"}\n', encoding="utf-8")
+    run = cli("rank", str(lines), "-k", "pruning", "-f", "json")
+    assert run.exit_code == 0 and "Traceback" not in run.stderr
+    titles = sorted(r["title"] for r in json.loads(run.stdout))
+    assert titles == ["Emoji \U0001F600 pruning", "Lone \ufffd surrogate pruning"]
+    document = tmp_path / "cut.json"
+    document.write_text('[{"title": "Cut \\udc00 end", "abstract": "x"}]', encoding="utf-8")
+    assert [r["title"] for r in cli("parse", str(document)).records()] == ["Cut \ufffd end"]

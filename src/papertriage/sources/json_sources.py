@@ -23,14 +23,35 @@ _HF_PROPS = re.compile(r"""data-target=["']DailyPapers["'][^>]*?data-props=["'](
                        r"""data-props=["']([^"']*)["'][^>]*?data-target=["']DailyPapers["']""", re.S)
 
 
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _standard_loads(text: str) -> Any:
+    """json.loads, for what orjson refuses: NaN, integers over 64 bits, and escaped lone surrogates
+    (`\\ud800`, from a cut emoji), which no output could encode: each becomes U+FFFD."""
+    value = json.loads(text)
+    return _without_surrogates(value) if _ESCAPED_SURROGATE.search(text) else value
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)  # json.loads joins the pairs: what is left is alone
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def load_json(text: str, ctx: ParseContext) -> Any:
     stripped = text.lstrip("\ufeff")
     try:
         return orjson.loads(stripped)
     except orjson.JSONDecodeError:
-        pass  # the standard library reads what orjson refuses (NaN, huge integers) and words the errors
+        pass  # the standard library reads what orjson refuses and words the errors
     try:
-        return json.loads(stripped)
+        return _standard_loads(stripped)
     except json.JSONDecodeError as exc:
         raise InputError(f"{ctx.name}: broken JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
                          "check the file is complete") from None
@@ -121,7 +142,7 @@ def _repr_item(text: str, ctx: ParseContext, n: int) -> dict[str, Any] | None:
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         ctx.skip(f"item {n}", "item is a string that is not a readable record")
         return None
-    return value if isinstance(value, dict) else None
+    return _without_surrogates(value) if isinstance(value, dict) else None
 
 
 def _hf_items(data: Any, ctx: ParseContext) -> Iterator[tuple[int, Any]]:
@@ -347,7 +368,7 @@ def _jsonl(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any, str]]:
         except orjson.JSONDecodeError:
             pass
         try:
-            yield f"line {number}", json.loads(line), line
+            yield f"line {number}", _standard_loads(line), line
         except json.JSONDecodeError as exc:
             ctx.skip(f"line {number}", f"broken JSON ({exc.msg})")
         except RecursionError:
