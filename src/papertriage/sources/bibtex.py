@@ -59,6 +59,13 @@ _BRACED = re.compile(r"[\\{}]")
 _QUOTED = re.compile(r'["{}]')
 
 
+def _next(special: re.Pattern[str], text: str, start: int) -> int:
+    """Where the next special character is from start on (the end of text if none): value reading
+    jumps from one brace, quote or backslash to the next instead of stepping through every character."""
+    m = special.search(text, start)
+    return m.start() if m else len(text)
+
+
 def _value(body: str, i: int) -> tuple[str, int]:
     """Read one field value starting at i (a braced or quoted string, a number or macro, joined by #)."""
     parts = []
@@ -71,12 +78,10 @@ def _value(body: str, i: int) -> tuple[str, int]:
         ch = body[i]
         if ch == "{":
             depth, j = 0, i
-            while j < n:  # from one brace or backslash to the next
-                special = _BRACED.search(body, j)
-                if special is None:
-                    j = n
+            while j < n:
+                j = _next(_BRACED, body, j)
+                if j == n:
                     break
-                j = special.start()
                 if body[j] == "\\":
                     j += 2
                     continue
@@ -92,13 +97,9 @@ def _value(body: str, i: int) -> tuple[str, int]:
         elif ch == '"':
             j = i + 1
             depth = 0
-            while j < n:  # from one brace or quote to the next
-                special = _QUOTED.search(body, j)
-                if special is None:
-                    j = n
-                    break
-                j = special.start()
-                if body[j] == '"' and depth == 0:
+            while j < n:
+                j = _next(_QUOTED, body, j)
+                if j == n or body[j] == '"' and depth == 0:
                     break
                 depth += body[j] == "{"
                 depth -= body[j] == "}"
