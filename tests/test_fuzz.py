@@ -161,3 +161,25 @@ def test_calibration_of_any_listing_is_deterministic_and_never_learns_the_profil
         if t.learned:
             assert stem(t.term) not in own and t.term not in calibration.COMMON and t.term.isalpha()
     assert Scorer([prof]).score(papers[0]).score >= 0
+
+
+_NEAR = ["quantization", "quantisation", "quantized", "blocker", "blockade", "blockers", "beta", "betas", "learning",
+         "learned", "leaning", "cache", "caches", "cached", "expert", "experts", "expertise", "mixture", "mixtures"]
+
+
+@FAST
+@given(st.lists(st.one_of(st.sampled_from(_NEAR), st.text(alphabet="abcdeiklnopqrstuxz", min_size=1, max_size=14),
+                          st.builds(lambda w, k, c: w[:k] + c + w[k + 1:], st.sampled_from(_NEAR),
+                                    st.integers(0, 8), st.sampled_from("aeiostxz"))),
+                max_size=40))
+def test_words_learned_in_bulk_match_as_compared_one_by_one(words: list[str]) -> None:
+    # the bulk learner's rapidfuzz prefilter must never lose a word that word_similarity accepts
+    from .test_matching import _compared_one_by_one
+
+    profile = Profile("p", (Term("beta blocker", 2), Term("quantization"), Term("KV cache"), Term("mixture of experts"),
+                            Term("in-context learning"), Term("LoRA")), threshold=80)
+    matcher = Scorer([profile]).matcher
+    raws = sorted({w.encode() for w in words})
+    matcher._learn(raws)
+    for raw in raws:
+        assert sorted(matcher._singles.get(raw, []) + matcher._anchors.get(raw, [])) == _compared_one_by_one(matcher, raw)
