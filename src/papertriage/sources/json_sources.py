@@ -245,26 +245,50 @@ _KNOWN = {n for names in _FIELDS.values() for n in names} | {
 
 
 def _get(rec: dict[str, Any], key: str) -> Any:
-    for name in _FIELDS[key]:
+    return _first(rec, _FIELDS[key])
+
+
+def _first(rec: dict[str, Any], names: tuple[str, ...]) -> Any:
+    """The value of the first of names that the record holds, not null nor empty."""
+    for name in names:
         value = rec.get(name)
         if value or value is not None and value != "" and value != []:
             return value
     return None
 
 
+_Shape = tuple[dict[str, tuple[str, ...]], tuple[str, ...]]
+_SHAPES: dict[tuple[str, ...], _Shape] = {}
+"""A record's keys -> (per field, the names of _FIELDS[field] among them; the keys not _KNOWN).
+A listing's records mostly share their keys: record_paper then looks up only names they hold."""
+
+
+def _shape(rec: dict[str, Any]) -> _Shape:
+    keys = tuple(rec)
+    shape = _SHAPES.get(keys)
+    if shape is None:
+        held = set(keys)
+        shape = ({field: tuple(n for n in names if n in held) for field, names in _FIELDS.items()},
+                 tuple(k for k in keys if k not in _KNOWN))
+        if len(_SHAPES) < 1024:
+            _SHAPES[keys] = shape
+    return shape
+
+
 def record_paper(rec: dict[str, Any]) -> Paper | None:
     """A generic JSON record: our own `parse` output, the arXiv daily crawl, per-paper feed JSON."""
-    title = _get(rec, "title")
+    names, others = _shape(rec)
+    title = _first(rec, names["title"])
     if not isinstance(title, str) or not title.strip():
         return None
-    abstract = _get(rec, "abstract")
+    abstract = _first(rec, names["abstract"])
     abstract = abstract if isinstance(abstract, str) else ""
-    categories = _list_field(_get(rec, "categories"))
+    categories = _list_field(_first(rec, names["categories"]))
     arxiv = None
     raw_id = str(rec.get("id") or "")
     extra_in: dict[str, Any] = rec["extra"] if isinstance(rec.get("extra"), dict) else {}
     doi = raw_id[4:] if raw_id.startswith("doi:") else (rec.get("doi") or extra_in.get("doi"))
-    url = _get(rec, "url")
+    url = _first(rec, names["url"])
     for candidate in (raw_id.removeprefix("arxiv:"), rec.get("arxiv_id"), url, rec.get("pdf")):
         if isinstance(candidate, str) and candidate:
             arxiv = canonical_arxiv_id(candidate)
@@ -279,10 +303,13 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
     if a:
         arxiv = arxiv or a.group(1)
         abstract = abstract[a.end():]
-    authors = _list_field(_get(rec, "authors"))
-    published = _get(rec, "published")
-    extra: dict[str, Any] = {k: v for k, v in rec.items()
-                             if k not in _KNOWN and isinstance(v, (str, int, float, list)) and v != ""}
+    authors = _list_field(_first(rec, names["authors"]))
+    published = _first(rec, names["published"])
+    extra: dict[str, Any] = {}
+    for k in others:
+        v = rec[k]
+        if isinstance(v, (str, int, float, list)) and v != "":
+            extra[k] = v
     extra.update(extra_in)
     return make_paper(
         title=title,
