@@ -151,6 +151,60 @@ def test_standard_input_among_files_is_read_by_a_worker_process_too(tmp_path, mo
     assert sum(r["title"].startswith("Piped") for r in two) == 4
 
 
+def _days(tmp_path: Path, days: int = 6, per_day: int = 40) -> list[str]:
+    import json
+
+    files = []
+    for day in range(days):
+        path = tmp_path / f"day{day}.jsonl"
+        rows = [{"id": f"2501.{(day * 7 + n) % 60:05d}", "title": f"Paper {(day * 7 + n) % 60} on pruning",
+                 "summary": f"We study quantization {'and pruning ' * (n % 3)}on day {day}."} for n in range(per_day)]
+        path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+        files.append(str(path))
+    return files
+
+
+def test_workers_reading_ahead_part_of_a_shard_rank_as_one_process(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Workers read ahead while the parent calibrates; with room for 7 papers they stop inside a
+    shard and read the rest as they score it."""
+    from papertriage import triage
+    from papertriage.exports.json_export import record
+
+    monkeypatch.setattr(triage, "READ_AHEAD", 7)
+    files = _days(tmp_path)
+    prof = Profile("p", (Term("pruning"), Term("quantization", 2)))
+    one, two = (triage.rank_listings(files, [prof], top=0, jobs=jobs, shard_bytes=1) for jobs in (1, 2))
+    assert [record(s) for s in one.results] == [record(s) for s in two.results]
+    assert one.stats == two.stats and one.total == 60
+
+
+def test_a_bad_file_read_ahead_by_a_worker_fails_as_in_one_process(tmp_path: Path) -> None:
+    from papertriage.errors import InputError
+    from papertriage.triage import rank_listings
+
+    files = _days(tmp_path)
+    (tmp_path / "day3.jsonl").write_text("\x00\x01 not a listing", encoding="utf-8")
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(InputError) as caught:
+            rank_listings(files, [Profile("p", (Term("pruning"),))], jobs=jobs, shard_bytes=1)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1] and "day3.jsonl" in errors[0]
+
+
+def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from papertriage import triage
+
+    def die(*args: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(triage, "_score_shard", die)
+    with pytest.raises(RuntimeError, match="worker process stopped"):
+        triage.rank_listings(_days(tmp_path), [Profile("p", (Term("pruning"),))], jobs=2, shard_bytes=1, plain=True)
+
+
 SPEED_LIKE = Profile("p", (Term("large language model", aliases=("LLM",)), Term("mixture of experts", 2, ("MoE",)),
                            Term("quantization"), Term("KV cache"), Term("in-context learning"), Term("RAG")))
 

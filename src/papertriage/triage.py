@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
+from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import chain, islice
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, cast
 
 from papertriage.errors import InputError
 from papertriage.ledger import paper_keys
@@ -109,8 +115,35 @@ def _rank_shard(shard: _Shard) -> _ShardResult:
         return _score_shard(shard)
 
 
-def _score_shard(shard: _Shard) -> _ShardResult:
-    """Score one shard's papers, merging duplicates, and keep only what can reach the top.
+@dataclass
+class _ReadAhead:
+    """A shard's first papers, read before the profiles to score them with were known (see _work)."""
+
+    papers: list[Paper]
+    rest: Iterator[Paper]
+    """The shard's papers not read yet: read as it is scored."""
+    stats: dict[str, int]
+    warnings: list[str]
+    whole: bool
+    """Every paper of the shard is in papers."""
+
+
+def _read_ahead(shard: _Shard, most: int) -> _ReadAhead:
+    """The first `most` papers of the shard."""
+    if shard.stdin is not None:
+        provide_stdin(shard.stdin)
+    warnings: list[str] = []
+    stats: dict[str, int] = {}
+    seen_lines: set[str] | None = set() if shard.dedupe and not shard.hidden else None
+    stream = read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats, lenient=shard.lenient,
+                         seen_lines=seen_lines)
+    papers = list(islice(stream, most))
+    return _ReadAhead(papers, stream, stats, warnings, len(papers) < most)
+
+
+def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult:
+    """Score one shard's papers (read now, or ahead), merging duplicates, and keep only what can
+    reach the top.
 
     A duplicate whose title and abstract equal the kept record's cannot change the score (only
     those fields are scored), so it is merged without scoring again.
@@ -118,8 +151,8 @@ def _score_shard(shard: _Shard) -> _ShardResult:
     scorer = _scorer_for(shard.profiles)
     if shard.stdin is not None:
         provide_stdin(shard.stdin)
-    warnings: list[str] = []
-    stats: dict[str, int] = {}
+    warnings: list[str] = ahead.warnings if ahead else []
+    stats: dict[str, int] = ahead.stats if ahead else {}
     held: dict[int, Scored] = {}
     scored_text: dict[int, int] = {}
     groups: list[tuple[tuple[str, ...], str | None]] = []
@@ -159,9 +192,10 @@ def _score_shard(shard: _Shard) -> _ShardResult:
     # a line equal to one read before is the same record: skipped, unless it may be a hidden paper's
     # (those are counted as hidden, not as duplicates)
     seen_lines: set[str] | None = set() if dedup and not shard.hidden else None
-    for paper in read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats,
-                             known_duplicate=known_duplicate if dedup else None, lenient=shard.lenient,
-                             seen_lines=seen_lines, memo=shard.memo):
+    papers = chain(ahead.papers, ahead.rest) if ahead else read_papers(
+        shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats, known_duplicate=known_duplicate if dedup else None,
+        lenient=shard.lenient, seen_lines=seen_lines, memo=shard.memo)
+    for paper in papers:
         if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
             stats["hidden"] = stats.get("hidden", 0) + 1
             continue
@@ -245,17 +279,37 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if total_bytes >= PARALLEL_BYTES else 1
     jobs = max(1, min(jobs, len(chunks)))
-    # in one process, the files calibration reads whole are not read again (the shards read them
-    # as calibration does: duplicates merged, none hidden)
-    memo: dict[str, FileRead] | None = {} if jobs == 1 and dedupe and not hidden else None
-    if not plain:
-        profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient, memo=memo)
     stdin = stdin_bytes() if "-" in files else None
-    tasks = [_Shard(chunk, profiles, fmt, top, min_score, dedupe, hidden, lenient, stdin if "-" in chunk else None, memo)
-             for chunk in chunks]
-    if progress:
-        progress(0, len(tasks))  # calibration may already have taken a second: show the bar now
-    results = _run(tasks, jobs, progress)
+
+    def tasks_with(scored_with: list[Profile], memo: dict[str, FileRead] | None = None) -> list[_Shard]:
+        return [_Shard(chunk, scored_with, fmt, top, min_score, dedupe, hidden, lenient,
+                       stdin if "-" in chunk else None, memo) for chunk in chunks]
+
+    if jobs == 1:
+        # the files calibration reads whole are not read again (the shards read them as
+        # calibration does: duplicates merged, none hidden)
+        memo: dict[str, FileRead] | None = {} if dedupe and not hidden else None
+        if not plain:
+            profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient, memo=memo)
+        tasks = tasks_with(profiles, memo)
+        if progress:
+            progress(0, len(tasks))  # calibration may already have taken a second: show the bar now
+        return _merged(_run_here(tasks, progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
+                       warn=warn)
+    tasks = tasks_with(profiles)
+    with _Workers(tasks, jobs, profiles if plain else None) as workers:  # they read ahead while this process calibrates
+        if progress:
+            progress(0, len(tasks))
+        if not plain:
+            profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
+            workers.score_with(profiles)
+        return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
+                       warn=warn)
+
+
+def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[Profile], *, top: int,
+            min_score: float, dedupe: bool, warn: Warn) -> RankResult:
+    """The shards' results merged in shard order: duplicates across shards merged, the best kept."""
     stats: dict[str, int] = {}
     dedup = Deduplicator() if dedupe else None
     held: dict[int, Scored] = {}
@@ -327,23 +381,131 @@ def _first_papers(files: list[str], fmt: str | None, dedupe: bool, lenient: froz
     return papers
 
 
-def _run(tasks: list[_Shard], jobs: int, progress: Progress | None) -> Iterator[_ShardResult]:
-    if jobs == 1:
-        for n, task in enumerate(tasks, 1):
-            result = _rank_shard(task)
-            if progress:
-                progress(n, len(tasks))
-            yield result
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _run_here(tasks: list[_Shard], progress: Progress | None) -> Iterator[_ShardResult]:
+    for n, task in enumerate(tasks, 1):
+        result = _rank_shard(task)
+        if progress:
+            progress(n, len(tasks))
+        yield result
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        for n, result in enumerate(pool.map(_rank_shard, tasks), 1):
+
+READ_AHEAD = 10_000
+"""Papers a worker reads ahead while it waits for the profiles (and holds meanwhile)."""
+
+
+def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, profiles: list[Profile] | None) -> None:
+    """A worker process: takes the next shard not taken (counter), scores it and sends back
+    (index, result or error). Until the profiles arrive from the parent (None: the parent is
+    calibrating them), it reads ahead the shards it takes, up to READ_AHEAD papers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # on Ctrl-C the parent stops the workers
+
+    def take() -> int | None:
+        with counter.get_lock():
+            i = counter.value
+            if i >= len(tasks):
+                return None
+            counter.value = i + 1
+        return i
+
+    ahead: deque[tuple[int, _ReadAhead | Exception]] = deque()
+    more = True
+    with _gc_paused(), conn:
+        while True:
+            if profiles is None and conn.poll():
+                profiles = conn.recv()
+            room = READ_AHEAD - sum(len(r.papers) for _, r in ahead if isinstance(r, _ReadAhead))
+            last = ahead[-1][1] if ahead else None
+            if profiles is None and more and room > 0 and (not isinstance(last, _ReadAhead) or last.whole):
+                i = take()
+                if i is None:
+                    more = False
+                    continue
+                try:
+                    ahead.append((i, _read_ahead(tasks[i], room)))
+                except Exception as exc:  # reported in its shard's turn, as a one-process run would
+                    ahead.append((i, exc))
+                continue
+            if profiles is None:
+                try:
+                    profiles = conn.recv()
+                except EOFError:  # the parent is gone
+                    return
+            read: _ReadAhead | Exception | None = None
+            if ahead:
+                i, read = ahead.popleft()
+            else:
+                taken = take() if more else None
+                if taken is None:
+                    return
+                i = taken
+            try:
+                result: _ShardResult | Exception = read if isinstance(read, Exception) else _score_shard(
+                    replace(tasks[i], profiles=profiles), read)
+            except Exception as exc:
+                result = exc
+            conn.send((i, result))
+
+
+class _Workers:
+    """Worker processes (see _work) that take the shards in order as they free up; their results
+    come back in shard order, so the output does not depend on which process scored what."""
+
+    def __init__(self, tasks: list[_Shard], jobs: int, profiles: list[Profile] | None) -> None:
+        """profiles: what to score with, or None until score_with gives them."""
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.tasks = tasks
+        counter = context.Value("i", 0)
+        self.conns: list[Connection] = []
+        self.processes: list[BaseProcess] = []
+        for _ in range(jobs):
+            here, there = context.Pipe()
+            process = context.Process(target=_work, args=(tasks, counter, there, profiles), daemon=True)
+            process.start()
+            there.close()
+            self.conns.append(here)
+            self.processes.append(process)
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join()
+        for conn in self.conns:
+            conn.close()
+
+    def score_with(self, profiles: list[Profile]) -> None:
+        for conn in self.conns:
+            conn.send(profiles)
+
+    def results(self, progress: Progress | None) -> Iterator[_ShardResult]:
+        from multiprocessing.connection import wait
+
+        done: dict[int, _ShardResult | Exception] = {}
+        listening = list(self.conns)
+        for n in range(len(self.tasks)):
+            while n not in done:
+                if not listening:
+                    raise RuntimeError(f"a worker process stopped before shard {n + 1} of {len(self.tasks)} was done")
+                for ready in wait(listening):
+                    conn = cast(Connection, ready)
+                    try:
+                        i, result = conn.recv()
+                    except EOFError:  # that worker has finished (or died)
+                        listening.remove(conn)
+                        continue
+                    done[i] = result
+            result = done.pop(n)
+            if isinstance(result, Exception):
+                raise result
             if progress:
-                progress(n, len(tasks))
+                progress(n + 1, len(self.tasks))
             yield result
 
 
