@@ -60,8 +60,10 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
     if not sample:
         return profiles
     scorer = Scorer(profiles)
-    hits = [h for start in range(0, len(sample), 256) for h in scorer.field_hits_many(sample[start:start + 256])]
     n = len(sample)
+    # the related words come from titles and abstracts: the words of the scan, when it reads just those
+    words_of: list[set[bytes]] | None = [] if n >= LEARN_FROM and scorer.fields == ["abstract", "title"] else None
+    hits = [h for start in range(0, n, 256) for h in scorer.field_hits_many(sample[start:start + 256], words_of)]
     rare: list[Profile] = []
     for cp in scorer.compiled:
         df = [0] * len(cp.concepts)
@@ -76,7 +78,10 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
     rare_scorer = Scorer(rare)
     if rare_scorer.matcher.patterns != scorer.matcher.patterns:  # pragma: no cover - same terms, same patterns
         raise AssertionError("calibration changed the patterns")
-    vocab = _Vocabulary(sample, scorer.matcher.stem_of) if n >= LEARN_FROM else None
+    vocab = None
+    if n >= LEARN_FROM:
+        vocab = _Vocabulary(words_of if words_of is not None else [_paper_words(p) for p in sample],
+                            scorer.matcher.stem_of)
     out = []
     for cp in rare_scorer.compiled:
         scores = []
@@ -89,15 +94,22 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
     return out
 
 
+def _paper_words(paper: Paper) -> set[bytes]:
+    return {w.encode() for w in words(paper.title + " . " + paper.abstract)}
+
+
 class _Vocabulary:
     """The sample's distinct words per paper, their stems, and how many papers hold a stem."""
 
-    def __init__(self, papers: list[Paper], stem_of: Callable[[str], str] = stem) -> None:
-        """stem_of: stem, or a matcher's cached stem_of (which has already met these words)."""
-        self.papers = [set(words(paper.title + " . " + paper.abstract)) for paper in papers]
-        self._stem = {w: stem_of(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
-                      for w in set().union(*self.papers)}
+    def __init__(self, papers: list[set[bytes]], stem_of: Callable[[str], str] = stem) -> None:
+        """papers: each paper's distinct words (UTF-8) in its title and abstract; stem_of: stem, or
+        a matcher's cached stem_of (which has already met these words)."""
+        self.papers = papers
+        self._stem: dict[bytes, str | None] = {}
         """Word -> its stem, None for a word never learned."""
+        for raw in set().union(*papers):
+            w = raw.decode()
+            self._stem[raw] = stem_of(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
 
     def stems(self, i: int) -> set[str]:
         """The stems of paper i's words that may be learned."""
@@ -110,7 +122,7 @@ class _Vocabulary:
         (alphabetical first on a tie)."""
         spellings = {w: st for w, st in self._stem.items() if st is not None and st in stems}
         spelled = set(spellings)  # a set, so that each intersection walks the smaller side
-        word_df: Counter[str] = Counter()
+        word_df: Counter[bytes] = Counter()
         df: Counter[str] = Counter()
         for found in self.papers:
             hit = found & spelled
@@ -118,8 +130,8 @@ class _Vocabulary:
                 word_df.update(hit)
                 df.update({spellings[w] for w in hit})
         best: dict[str, str] = {}
-        for w in sorted(word_df, key=lambda w: (-word_df[w], w)):
-            best.setdefault(spellings[w], w)
+        for w in sorted(word_df, key=lambda w: (-word_df[w], w)):  # UTF-8 sorts as its text does
+            best.setdefault(spellings[w], w.decode())
         return df, best
 
 

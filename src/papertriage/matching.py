@@ -167,6 +167,7 @@ def _ascii_run_tokens(texts: list[str]) -> list[bytes]:
 
 _BREAK_FLAG = 3
 _FLAGGED = re.compile(b"[^\x00]")
+_BREAKS = re.compile(b"\x03")
 _NEW = re.compile(b"\x01")
 _UNCOMMON_FLAG = 4
 COMMON_WORDS = 16_384
@@ -308,19 +309,25 @@ class Matcher:
                     common[tokens[pos]] = kind
         return flags
 
-    def scan_fields(self, texts: list[str]) -> list[dict[int, FieldHit]]:
+    def scan_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
         """Every pattern found in each text, with its best similarity, count and position (token
         indices in that text). Texts are scanned together, so callers pass the fields of many
         papers at once: the per-text cost is then a few C-speed passes over all the words.
 
         The fuzzy comparisons happen once per distinct word of the whole listing (see `_learn`);
         per occurrence, only the words that can start a pattern are visited in Python.
+        words_of: where to add each text's distinct words (UTF-8, as `words` gives them).
         """
         tokens = _tokens_with_breaks(texts)
         outs: list[dict[int, FieldHit]] = [{} for _ in texts]
         # one C-speed pass: 0 for a known word that starts no pattern, 2 for one that does, 1 for a
         # new word, 3 for the break after each text
         flags = self._flags(tokens)
+        if words_of is not None:
+            begin = 0
+            for end in map(_match_start, _BREAKS.finditer(flags)):
+                words_of.append(set(tokens[begin:end]))
+                begin = end + 1
         if 1 in flags:
             self._learn({tokens[m.start()] for m in _NEW.finditer(flags)})
         patterns, add, window, anchors = self.patterns, self._add, self._window, self._anchors

@@ -61,6 +61,8 @@ class _CompiledProfile:
     """Pattern index -> the concepts (by position) it belongs to."""
     parts_of: dict[int, tuple[int, ...]]
     """Pattern index -> the concepts it is a content word of."""
+    part_shares: tuple[float, ...] = ()
+    """Per concept, the share of its weight one of its content words earns alone."""
 
 
 class Scorer:
@@ -105,6 +107,7 @@ class Scorer:
                 frozenset(add(x, False, prof.threshold) for x in prof.require),
                 concepts_of,
                 parts_of,
+                tuple(round(PART_CREDIT / len(c.parts), 4) if c.parts else 0.0 for c in concepts),
             ))
         self.compiled = compiled
         """Per profile, in config order: its concepts and their pattern indices (read by lint)."""
@@ -116,12 +119,19 @@ class Scorer:
     def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
         return self.field_hits_many([paper])[0]
 
-    def field_hits_many(self, papers: list[Paper]) -> list[dict[str, dict[int, FieldHit]]]:
-        """Per paper, the patterns found in each of its non-empty scored fields (one scan for all)."""
+    def field_hits_many(self, papers: list[Paper], words_of: list[set[bytes]] | None = None
+                        ) -> list[dict[str, dict[int, FieldHit]]]:
+        """Per paper, the patterns found in each of its non-empty scored fields (one scan for all).
+
+        words_of: where to add each paper's distinct words in its scored fields (UTF-8).
+        """
         names = self.fields
         texts = [getattr(paper, name) for paper in papers for name in names]
-        found = self.matcher.scan_fields(texts)
         n = len(names)
+        field_words: list[set[bytes]] | None = [] if words_of is not None else None
+        found = self.matcher.scan_fields(texts, field_words)
+        if words_of is not None and field_words is not None:
+            words_of.extend(set().union(*field_words[j:j + n]) for j in range(0, len(texts), n))
         return [{name: found[j + f] for f, name in enumerate(names) if texts[j + f]}
                 for j in range(0, len(texts), n)]
 
@@ -181,7 +191,7 @@ class Scorer:
             items.extend((c, f, -1, best, counts[c], 1.0) for c, best in best_of.items())
             for c, i, hit in parts:
                 if c not in best_of:  # the whole term was found in this field: its words add nothing
-                    items.append((c, f, i, hit, hit.count, round(PART_CREDIT / len(cp.concepts[c].parts), 4)))
+                    items.append((c, f, i, hit, hit.count, cp.part_shares[c]))
         return items
 
     def _contribution(self, cp: _CompiledProfile, c: int, f: int, similarity: float, count: int, share: float) -> float:
