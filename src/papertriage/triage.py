@@ -389,7 +389,7 @@ def _run_here(tasks: list[_Shard], progress: Progress | None) -> Iterator[_Shard
         yield result
 
 
-READ_AHEAD = 10_000
+READ_AHEAD = 20_000
 """Papers a worker reads ahead while it waits for the profiles (and holds meanwhile)."""
 
 
