@@ -154,7 +154,9 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
     warnings: list[str] = ahead.warnings if ahead else []
     stats: dict[str, int] = ahead.stats if ahead else {}
     held: dict[int, Scored] = {}
-    scored_text: dict[int, int] = {}
+    scored_text: dict[int, tuple[str, str]] = {}
+    """Group -> the (title, abstract) it was scored with. The strings themselves, not a hash: equal
+    texts are rare (duplicates), and hashing every abstract cost more than holding a shard's."""
     groups: list[tuple[tuple[str, ...], str | None]] = []
     dedup = Deduplicator() if shard.dedupe else None
     limit = 4 * shard.top + 256
@@ -164,10 +166,10 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
         group = dedup.group_of("arxiv:" + arxiv) if dedup else None
         if group is None or group in held:
             return False
-        return scored_text.get(group) == hash((squash(title), squash(abstract)))
+        return scored_text.get(group) == (squash(title), squash(abstract))
 
-    pending: list[tuple[int, Paper, int]] = []
-    """(group, paper, text fingerprint) waiting to be scored in one batch."""
+    pending: list[tuple[int, Paper, tuple[str, str]]] = []
+    """(group, paper, its text) waiting to be scored in one batch."""
     pending_groups: set[int] = set()
 
     floor = shard.min_score
@@ -207,14 +209,14 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
             group, new = dedup.add_keys(*keys)
             if new:
                 groups.append(keys)
-        fingerprint = hash((paper.title, paper.abstract))
+        fingerprint = (paper.title, paper.abstract)
         if not new:
             if group in pending_groups:
                 score_pending()  # a duplicate merges with what its group's earlier record scored
             kept = held.get(group)
             if kept is not None:
                 paper = merge(kept.paper, paper)
-                fingerprint = hash((paper.title, paper.abstract))
+                fingerprint = (paper.title, paper.abstract)
                 if scored_text.get(group) == fingerprint:
                     held[group] = Scored(paper, kept.score, kept.profile, kept.matches)
                     continue
