@@ -178,6 +178,21 @@ def test_workers_reading_ahead_part_of_a_shard_rank_as_one_process(tmp_path, mon
     assert one.stats == two.stats and one.total == 60
 
 
+def test_workers_started_by_spawn_rank_as_one_process(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """macOS and Windows start processes by spawn, not fork: the workers get their shards pickled."""
+    import multiprocessing
+
+    from papertriage import triage
+    from papertriage.exports.json_export import record
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    files = _days(tmp_path, days=3)
+    prof = Profile("p", (Term("pruning"), Term("quantization", 2)))
+    one, two = (triage.rank_listings(files, [prof], top=0, jobs=jobs, shard_bytes=1) for jobs in (1, 2))
+    assert [record(s) for s in one.results] == [record(s) for s in two.results]
+    assert one.stats == two.stats and one.total == 54
+
+
 def test_a_bad_file_read_ahead_by_a_worker_fails_as_in_one_process(tmp_path: Path) -> None:
     from papertriage.errors import InputError
     from papertriage.triage import rank_listings
@@ -192,7 +207,9 @@ def test_a_bad_file_read_ahead_by_a_worker_fails_as_in_one_process(tmp_path: Pat
     assert errors[0] == errors[1] and "day3.jsonl" in errors[0]
 
 
-def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("where", ["_score_shard", "_read_ahead"])
+def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path, monkeypatch, where) -> None:  # type: ignore[no-untyped-def]
+    """Dying while scoring, or while reading ahead before the parent has sent the profiles."""
     import os
 
     from papertriage import triage
@@ -200,9 +217,10 @@ def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path, monk
     def die(*args: object) -> None:
         os._exit(3)
 
-    monkeypatch.setattr(triage, "_score_shard", die)
+    monkeypatch.setattr(triage, where, die)
     with pytest.raises(RuntimeError, match="worker process stopped"):
-        triage.rank_listings(_days(tmp_path), [Profile("p", (Term("pruning"),))], jobs=2, shard_bytes=1, plain=True)
+        triage.rank_listings(_days(tmp_path), [Profile("p", (Term("pruning"),))], jobs=2, shard_bytes=1,
+                             plain=where == "_score_shard")
 
 
 SPEED_LIKE = Profile("p", (Term("large language model", aliases=("LLM",)), Term("mixture of experts", 2, ("MoE",)),

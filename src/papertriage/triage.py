@@ -459,7 +459,7 @@ class _Workers:
         methods = multiprocessing.get_all_start_methods()
         context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.tasks = tasks
-        counter = context.Value("i", 0)
+        self.counter = counter = context.Value("i", 0)  # held: a spawned worker opens its lock by name
         self.conns: list[Connection] = []
         self.processes: list[BaseProcess] = []
         for _ in range(jobs):
@@ -484,7 +484,10 @@ class _Workers:
 
     def score_with(self, profiles: list[Profile]) -> None:
         for conn in self.conns:
-            conn.send(profiles)
+            try:
+                conn.send(profiles)
+            except OSError:  # that worker has died: results() says so
+                pass
 
     def results(self, progress: Progress | None) -> Iterator[_ShardResult]:
         from multiprocessing.connection import wait
@@ -499,7 +502,7 @@ class _Workers:
                     conn = cast(Connection, ready)
                     try:
                         i, result = conn.recv()
-                    except EOFError:  # that worker has finished (or died)
+                    except (EOFError, OSError):  # that worker has finished (or died)
                         listening.remove(conn)
                         continue
                     done[i] = result
