@@ -128,15 +128,23 @@ class _ReadAhead:
     """Every paper of the shard is in papers."""
 
 
-def _read_ahead(shard: _Shard, most: int) -> _ReadAhead:
-    """The first `most` papers of the shard."""
+def _read(shard: _Shard, warnings: list[str], stats: dict[str, int],
+          known_duplicate: Callable[[str, str, str], bool] | None = None) -> Iterator[Paper]:
+    """The shard's papers, as read_papers gives them."""
     if shard.stdin is not None:
         provide_stdin(shard.stdin)
+    # a line equal to one read before is the same record: skipped, unless it may be a hidden paper's
+    # (those are counted as hidden, not as duplicates)
+    seen_lines: set[str] | None = set() if shard.dedupe and not shard.hidden else None
+    return read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats, known_duplicate=known_duplicate,
+                       lenient=shard.lenient, seen_lines=seen_lines, memo=shard.memo)
+
+
+def _read_ahead(shard: _Shard, most: int) -> _ReadAhead:
+    """The first `most` papers of the shard."""
     warnings: list[str] = []
     stats: dict[str, int] = {}
-    seen_lines: set[str] | None = set() if shard.dedupe and not shard.hidden else None
-    stream = read_papers(shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats, lenient=shard.lenient,
-                         seen_lines=seen_lines)
+    stream = _read(shard, warnings, stats)
     papers = list(islice(stream, most))
     return _ReadAhead(papers, stream, stats, warnings, len(papers) < most)
 
@@ -149,8 +157,6 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
     those fields are scored), so it is merged without scoring again.
     """
     scorer = _scorer_for(shard.profiles)
-    if shard.stdin is not None:
-        provide_stdin(shard.stdin)
     warnings: list[str] = ahead.warnings if ahead else []
     stats: dict[str, int] = ahead.stats if ahead else {}
     held: dict[int, Scored] = {}
@@ -191,12 +197,8 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
             held = _keep_best(held, shard.top)
             floor = max(floor, min(s.score for s in held.values()))
 
-    # a line equal to one read before is the same record: skipped, unless it may be a hidden paper's
-    # (those are counted as hidden, not as duplicates)
-    seen_lines: set[str] | None = set() if dedup and not shard.hidden else None
-    papers = chain(ahead.papers, ahead.rest) if ahead else read_papers(
-        shard.files, fmt=shard.fmt, warn=warnings.append, stats=stats, known_duplicate=known_duplicate if dedup else None,
-        lenient=shard.lenient, seen_lines=seen_lines, memo=shard.memo)
+    papers = chain(ahead.papers, ahead.rest) if ahead else _read(shard, warnings, stats,
+                                                                 known_duplicate if dedup else None)
     for paper in papers:
         if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
             stats["hidden"] = stats.get("hidden", 0) + 1
@@ -395,10 +397,16 @@ READ_AHEAD = 20_000
 """Papers a worker reads ahead while it waits for the profiles (and holds meanwhile)."""
 
 
-def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, profiles: list[Profile] | None) -> None:
+def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, profiles: list[Profile] | None,
+          inherited: list[Connection]) -> None:
     """A worker process: takes the next shard not taken (counter), scores it and sends back
     (index, result or error). Until the profiles arrive from the parent (None: the parent is
-    calibrating them), it reads ahead the shards it takes, up to READ_AHEAD papers."""
+    calibrating them), it reads ahead the shards it takes, up to READ_AHEAD papers.
+
+    inherited: the parent's ends of the pipes, copied by fork; closed here, so that a pipe breaks
+    when the parent is gone instead of filling up."""
+    for end in inherited:
+        end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # on Ctrl-C the parent stops the workers
 
     def take() -> int | None:
@@ -412,40 +420,40 @@ def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, pro
     ahead: deque[tuple[int, _ReadAhead | Exception]] = deque()
     more = True
     with _gc_paused(), conn:
-        while True:
-            if profiles is None and conn.poll():
-                profiles = conn.recv()
-            room = READ_AHEAD - sum(len(r.papers) for _, r in ahead if isinstance(r, _ReadAhead))
-            last = ahead[-1][1] if ahead else None
-            if profiles is None and more and room > 0 and (not isinstance(last, _ReadAhead) or last.whole):
-                i = take()
-                if i is None:
-                    more = False
-                    continue
-                try:
-                    ahead.append((i, _read_ahead(tasks[i], room)))
-                except Exception as exc:  # reported in its shard's turn, as a one-process run would
-                    ahead.append((i, exc))
-                continue
-            if profiles is None:
-                try:
+        try:
+            while True:
+                if profiles is None and conn.poll():
                     profiles = conn.recv()
-                except EOFError:  # the parent is gone
-                    return
-            read: _ReadAhead | Exception | None = None
-            if ahead:
-                i, read = ahead.popleft()
-            else:
-                taken = take() if more else None
-                if taken is None:
-                    return
-                i = taken
-            try:
-                result: _ShardResult | Exception = read if isinstance(read, Exception) else _score_shard(
-                    replace(tasks[i], profiles=profiles), read)
-            except Exception as exc:
-                result = exc
-            conn.send((i, result))
+                room = READ_AHEAD - sum(len(r.papers) for _, r in ahead if isinstance(r, _ReadAhead))
+                last = ahead[-1][1] if ahead else None
+                if profiles is None and more and room > 0 and (not isinstance(last, _ReadAhead) or last.whole):
+                    i = take()
+                    if i is None:
+                        more = False
+                        continue
+                    try:
+                        ahead.append((i, _read_ahead(tasks[i], room)))
+                    except Exception as exc:  # reported in its shard's turn, as a one-process run would
+                        ahead.append((i, exc))
+                    continue
+                if profiles is None:
+                    profiles = conn.recv()
+                read: _ReadAhead | Exception | None = None
+                if ahead:
+                    i, read = ahead.popleft()
+                else:
+                    taken = take() if more else None
+                    if taken is None:
+                        return
+                    i = taken
+                try:
+                    result: _ShardResult | Exception = read if isinstance(read, Exception) else _score_shard(
+                        replace(tasks[i], profiles=profiles), read)
+                except Exception as exc:
+                    result = exc
+                conn.send((i, result))
+        except (EOFError, OSError):  # the pipe broke: the parent is gone
+            return
 
 
 class _Workers:
@@ -456,15 +464,16 @@ class _Workers:
         """profiles: what to score with, or None until score_with gives them."""
         import multiprocessing
 
-        methods = multiprocessing.get_all_start_methods()
-        context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        context: Any = multiprocessing.get_context("fork" if fork else "spawn")
         self.tasks = tasks
         self.counter = counter = context.Value("i", 0)  # held: a spawned worker opens its lock by name
         self.conns: list[Connection] = []
         self.processes: list[BaseProcess] = []
         for _ in range(jobs):
             here, there = context.Pipe()
-            process = context.Process(target=_work, args=(tasks, counter, there, profiles), daemon=True)
+            process = context.Process(target=_work, daemon=True,
+                                      args=(tasks, counter, there, profiles, [*self.conns, here] if fork else []))
             process.start()
             there.close()
             self.conns.append(here)
