@@ -165,12 +165,12 @@ def _days(tmp_path: Path, days: int = 6, per_day: int = 40) -> list[str]:
 
 
 def test_workers_reading_ahead_part_of_a_shard_rank_as_one_process(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Workers read ahead while the parent calibrates; with room for 7 papers they stop inside a
-    shard and read the rest as they score it."""
+    """Workers read ahead while the parent calibrates; with room for about 7 papers they stop inside
+    a shard and read the rest as they score it."""
     from papertriage import triage
     from papertriage.exports.json_export import record
 
-    monkeypatch.setattr(triage, "READ_AHEAD", 7)
+    monkeypatch.setattr(triage, "READ_AHEAD", 7 * 1100)
     files = _days(tmp_path)
     prof = Profile("p", (Term("pruning"), Term("quantization", 2)))
     one, two = (triage.rank_listings(files, [prof], top=0, jobs=jobs, shard_bytes=1) for jobs in (1, 2))

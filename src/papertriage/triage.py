@@ -8,7 +8,7 @@ import signal
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from itertools import chain, islice
+from itertools import chain
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from multiprocessing.sharedctypes import Synchronized
@@ -124,8 +124,15 @@ class _ReadAhead:
     """The shard's papers not read yet: read as it is scored."""
     stats: dict[str, int]
     warnings: list[str]
+    size: int
+    """What holding papers costs, see read_cost."""
     whole: bool
     """Every paper of the shard is in papers."""
+
+
+def read_cost(paper: Paper) -> int:
+    """About the bytes a paper read ahead holds: its text, and a kilobyte for the rest of the record."""
+    return len(paper.title) + len(paper.abstract) + 1024
 
 
 def _read(shard: _Shard, warnings: list[str], stats: dict[str, int],
@@ -140,13 +147,19 @@ def _read(shard: _Shard, warnings: list[str], stats: dict[str, int],
                        lenient=shard.lenient, seen_lines=seen_lines, memo=shard.memo)
 
 
-def _read_ahead(shard: _Shard, most: int) -> _ReadAhead:
-    """The first `most` papers of the shard."""
+def _read_ahead(shard: _Shard, room: int) -> _ReadAhead:
+    """The shard's first papers, until their read_cost fills room."""
     warnings: list[str] = []
     stats: dict[str, int] = {}
     stream = _read(shard, warnings, stats)
-    papers = list(islice(stream, most))
-    return _ReadAhead(papers, stream, stats, warnings, len(papers) < most)
+    papers: list[Paper] = []
+    size = 0
+    for paper in stream:
+        papers.append(paper)
+        size += read_cost(paper)
+        if size >= room:
+            return _ReadAhead(papers, stream, stats, warnings, size, False)
+    return _ReadAhead(papers, stream, stats, warnings, size, True)
 
 
 def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult:
@@ -393,15 +406,16 @@ def _run_here(tasks: list[_Shard], progress: Progress | None) -> Iterator[_Shard
         yield result
 
 
-READ_AHEAD = 20_000
-"""Papers a worker reads ahead while it waits for the profiles (and holds meanwhile)."""
+READ_AHEAD = 40 * 2**20
+"""What the papers a worker reads ahead while it waits for the profiles may hold (see read_cost):
+about 17,000 arXiv papers with their abstracts."""
 
 
 def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, profiles: list[Profile] | None,
           inherited: list[Connection]) -> None:
     """A worker process: takes the next shard not taken (counter), scores it and sends back
     (index, result or error). Until the profiles arrive from the parent (None: the parent is
-    calibrating them), it reads ahead the shards it takes, up to READ_AHEAD papers.
+    calibrating them), it reads ahead the shards it takes, up to READ_AHEAD.
 
     inherited: the parent's ends of the pipes, copied by fork; closed here, so that a pipe breaks
     when the parent is gone instead of filling up."""
@@ -424,7 +438,7 @@ def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, pro
             while True:
                 if profiles is None and conn.poll():
                     profiles = conn.recv()
-                room = READ_AHEAD - sum(len(r.papers) for _, r in ahead if isinstance(r, _ReadAhead))
+                room = READ_AHEAD - sum(r.size for _, r in ahead if isinstance(r, _ReadAhead))
                 last = ahead[-1][1] if ahead else None
                 if profiles is None and more and room > 0 and (not isinstance(last, _ReadAhead) or last.whole):
                     i = take()
