@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from papertriage.matching import FieldHit, Matcher, Pattern, compile_pattern
-from papertriage.models import Match, Paper, Profile, Scored
+from papertriage.models import Match, Paper, Profile, Scored, built
 
 SATURATION = 1.2
 """k in count*(k+1)/(count+k): a second mention adds 37%, many mentions at most 120%."""
@@ -231,8 +231,8 @@ class Scorer:
             for cp in self.compiled:
                 result = self.score_profile(cp, hits, paper, with_matches=detail)
                 if result and (best is None or result[0] > best.score):
-                    best = Scored(paper, result[0], cp.profile.name, result[1])
-        return best or Scored(paper, 0.0, None, ())
+                    best = built(Scored, paper=paper, score=result[0], profile=cp.profile.name, matches=result[1])
+        return best or built(Scored, paper=paper, score=0.0, profile=None, matches=())
 
     def profile_scores(self, paper: Paper) -> dict[str, float]:
         """The paper's score under every profile (0 where a rule drops it)."""
