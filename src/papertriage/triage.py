@@ -22,6 +22,7 @@ from papertriage.scoring import Scorer, rank, sort_key
 from papertriage.sources import (
     Deduplicator,
     FileRead,
+    add_stats,
     expand_with_origin,
     merge,
     provide_stdin,
@@ -335,8 +336,7 @@ def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[P
     for result in results:
         for message in result.warnings:
             warn(message)
-        for key, value in result.stats.items():
-            stats[key] = stats.get(key, 0) + value
+        add_stats(stats, result.stats)
         if dedup is None:
             mapping = [(offset + i, True) for i in range(len(result.groups))]
             offset += len(result.groups)

@@ -244,7 +244,7 @@ def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = la
         if done is not None:
             for message in done.warnings:
                 warn(message)
-            _add_stats(stats, done.stats)
+            add_stats(stats, done.stats)
             yield from done.papers
             continue
         read = FileRead([], [], {})
@@ -265,7 +265,7 @@ def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = la
                 raise
             warn_and_keep(f"{exc}; file skipped")
             read.stats["files_skipped"] = read.stats.get("files_skipped", 0) + 1
-        _add_stats(stats, read.stats)
+        add_stats(stats, read.stats)
         if room and memo is not None:
             memo[name] = read
             room -= len(read.papers)
@@ -284,7 +284,7 @@ class FileRead:
     stats: dict[str, int]
 
 
-def _add_stats(stats: dict[str, int], more: dict[str, int]) -> None:
+def add_stats(stats: dict[str, int], more: dict[str, int]) -> None:
     for key, value in more.items():
         stats[key] = stats.get(key, 0) + value
 
