@@ -267,7 +267,7 @@ def test_batches_of_a_real_listing_score_as_single_papers(seed: Path) -> None:
 
 
 def test_scores_without_matches_equal_the_explained_scores_on_real_days(corpora: Path) -> None:
-    # rank scores most papers without building their matches (Scorer._score_only): the same numbers
+    # rank scores most papers without building their matches (Scorer._total): the same numbers
     from papertriage.calibration import calibrate
     from papertriage.sources import read_papers
 
@@ -288,6 +288,27 @@ def test_scores_without_matches_equal_the_explained_scores_on_real_days(corpora:
                     assert (explained and explained[0]) == (quick and quick[0]), p.title
                     checked += bool(explained)
         assert checked > 300
+
+
+def test_a_tally_without_positions_finds_what_the_scan_finds_on_real_days(corpora: Path) -> None:
+    # score_many and calibration tally the hits (Matcher.tally_fields); explain scans them with positions
+    from papertriage.sources import read_papers
+
+    days = sorted((corpora / "jsonl-bulk" / "dw-dengwei-daily-arxiv" / "gz").glob("*.jsonl.gz"))[:4]
+    papers = list(read_papers([str(d) for d in days]))
+    scorer = Scorer([SPEED_LIKE, Profile("q", (Term("reinforcement learning", aliases=("RL",)), Term("diffusion model")))])
+    tallied = Scorer(scorer.profiles)  # its own matcher: it learns the words itself
+    found = 0
+    for start in range(0, len(papers), 200):
+        batch = papers[start:start + 200]
+        for scanned, counted in zip(scorer.field_hits_many(batch), tallied.field_hits_many(batch, positions=False),
+                                    strict=True):
+            assert scanned.keys() == counted.keys()
+            for name, hits in scanned.items():
+                assert {i: (h.similarity, h.count) for i, h in hits.items()} == \
+                       {i: (h.similarity, h.count) for i, h in counted[name].items()}
+                found += len(hits)
+    assert found > 1000
 
 
 def test_a_repeated_line_is_one_record_merged_and_a_repeated_bad_line_is_reported_twice(tmp_path: Path) -> None:

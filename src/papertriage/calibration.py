@@ -63,7 +63,8 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
     n = len(sample)
     # the related words come from titles and abstracts: the words of the scan, when it reads just those
     words_of: list[set[bytes]] | None = [] if n >= LEARN_FROM and scorer.fields == ["abstract", "title"] else None
-    hits = [h for start in range(0, n, 256) for h in scorer.field_hits_many(sample[start:start + 256], words_of)]
+    hits = [h for start in range(0, n, 256)
+            for h in scorer.field_hits_many(sample[start:start + 256], words_of, positions=False)]
     rare: list[Profile] = []
     for cp in scorer.compiled:
         df = [0] * len(cp.concepts)

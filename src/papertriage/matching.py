@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Iterable
 
 from rapidfuzz.distance import Indel
@@ -165,10 +166,17 @@ def _ascii_run_tokens(texts: list[str]) -> list[bytes]:
     return joined.encode("ascii").translate(_ASCII_WORDS_AND_BREAKS).split()
 
 
+_HIT_FLAG = 2
+"""The kind of a word that is a one-word pattern (see Matcher._kinds)."""
+_ANCHOR_FLAG = 6
+"""The kind of a word that anchors a multi-word pattern (it may also be a one-word pattern)."""
 _BREAK_FLAG = 3
 _FLAGGED = re.compile(b"[^\x00]")
 _BREAKS = re.compile(b"\x03")
 _NEW = re.compile(b"\x01")
+_ANCHORS = re.compile(b"\x06")
+_HITS_AND_BREAKS = bytes(1 if k in (_HIT_FLAG, _ANCHOR_FLAG, _BREAK_FLAG) else 0 for k in range(256))
+"""Flags to 1 for the words that are patterns or anchor them, and for the breaks; the rest to 0."""
 _UNCOMMON_FLAG = 4
 COMMON_WORDS = 16_384
 """Words met first, whose kinds are looked up before the others' (see Matcher._flags)."""
@@ -214,7 +222,8 @@ class Matcher:
             else:
                 self._by_initial.setdefault(st[:1], []).append(i)
         self._kinds: dict[bytes, int] = {_BREAK: _BREAK_FLAG}
-        """Every word seen (UTF-8) -> 2 if it starts a pattern, else 0; the break -> _BREAK_FLAG."""
+        """Every word seen (UTF-8) -> _ANCHOR_FLAG if it anchors a multi-word pattern, else _HIT_FLAG
+        if it is a one-word pattern, else 0; the break -> _BREAK_FLAG."""
         self._singles: dict[bytes, list[tuple[int, float]]] = {}
         """Word (UTF-8) -> the one-word patterns it matches, with similarities."""
         self._anchors: dict[bytes, list[tuple[int, float]]] = {}
@@ -226,8 +235,7 @@ class Matcher:
         """(id of the pattern, word run) -> _run_similarity."""
 
     def _learn(self, raws: Iterable[bytes]) -> None:
-        """Compares new words with every pattern once and records their kind: 2 if a word starts a
-        pattern, else 0.
+        """Compares new words with every pattern once and records their kind (see _kinds).
 
         The fuzzy comparisons run in rapidfuzz's C++: each pattern word is compared with all the new
         words sharing its first letter at once (process.extract), and only those it finds near enough
@@ -276,10 +284,11 @@ class Matcher:
         for raw, hits in zip(new, found, strict=True):
             if hits:
                 hits = sorted(set(hits))
-                kinds[raw] = 2
+                kinds[raw] = _HIT_FLAG
                 self._singles[raw] = [h for h in hits if len(self.patterns[h[0]].words) == 1]
                 anchored = [h for h in hits if len(self.patterns[h[0]].words) > 1]
                 if anchored:
+                    kinds[raw] = _ANCHOR_FLAG
                     self._anchors[raw] = anchored
 
     def stem_of(self, token: str) -> str:
@@ -309,6 +318,28 @@ class Matcher:
                     common[tokens[pos]] = kind
         return flags
 
+    def _flagged(self, texts: list[str], words_of: list[set[bytes]] | None) -> tuple[list[bytes], bytearray]:
+        """The words of the texts (each text followed by a break) and each word's kind (see _kinds),
+        new words learned first.
+
+        words_of: where to add each text's distinct words (UTF-8, as `words` gives them).
+        """
+        tokens = _tokens_with_breaks(texts)
+        # one C-speed pass: each known word's kind, 1 for a new word
+        flags = self._flags(tokens)
+        if words_of is not None:
+            begin = 0
+            for end in map(_match_start, _BREAKS.finditer(flags)):
+                words_of.append(set(tokens[begin:end]))
+                begin = end + 1
+        if 1 in flags:
+            new = list(map(_match_start, _NEW.finditer(flags)))
+            self._learn({tokens[pos] for pos in new})
+            kinds = self._kinds
+            for pos in new:
+                flags[pos] = kinds[tokens[pos]]
+        return tokens, flags
+
     def scan_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
         """Every pattern found in each text, with its best similarity, count and position (token
         indices in that text). Texts are scanned together, so callers pass the fields of many
@@ -318,18 +349,8 @@ class Matcher:
         per occurrence, only the words that can start a pattern are visited in Python.
         words_of: where to add each text's distinct words (UTF-8, as `words` gives them).
         """
-        tokens = _tokens_with_breaks(texts)
+        tokens, flags = self._flagged(texts, words_of)
         outs: list[dict[int, FieldHit]] = [{} for _ in texts]
-        # one C-speed pass: 0 for a known word that starts no pattern, 2 for one that does, 1 for a
-        # new word, 3 for the break after each text
-        flags = self._flags(tokens)
-        if words_of is not None:
-            begin = 0
-            for end in map(_match_start, _BREAKS.finditer(flags)):
-                words_of.append(set(tokens[begin:end]))
-                begin = end + 1
-        if 1 in flags:
-            self._learn({tokens[m.start()] for m in _NEW.finditer(flags)})
         patterns, add, window, anchors = self.patterns, self._add, self._window, self._anchors
         k, begin_k = 0, 0
         out = outs[0] if outs else {}
@@ -346,19 +367,51 @@ class Matcher:
                     out = outs[k]
                 continue
             token = tokens[pos]
-            if flag == 1 and not self._kinds[token]:
-                continue
             where = seen.get(token)
             if where is None:
                 seen[token] = [pos, 1]
             else:
                 where[1] += 1
-            multis = anchors.get(token)
-            if multis:
-                for i, _ in multis:
+            if flag == _ANCHOR_FLAG:
+                for i, _ in anchors[token]:
                     sim, begin, end = window(patterns[i], tokens, pos)
                     if sim:
                         add(out, i, sim, begin - begin_k, end - begin_k, 1)
+        return outs
+
+    def tally_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
+        """scan_fields without the positions (each hit's start and end are 0): the best similarity
+        and the count of each pattern, all that a score needs. About a third cheaper per hit: the
+        hit words are picked out at C speed and counted per text, and only anchors are visited
+        where they stand."""
+        tokens, flags = self._flagged(texts, words_of)
+        outs: list[dict[int, FieldHit]] = []
+        singles = self._singles
+        counts: dict[bytes, int] = {}
+        for token in compress(tokens, flags.translate(_HITS_AND_BREAKS)):
+            if token != _BREAK:
+                counts[token] = counts.get(token, 0) + 1
+                continue
+            out: dict[int, FieldHit] = {}
+            for word, n in counts.items():
+                for i, sim in singles[word]:
+                    hit = out.get(i)
+                    if hit is None:
+                        out[i] = FieldHit(sim, n, 0, 0)
+                    else:
+                        hit.count += n
+                        if sim > hit.similarity:
+                            hit.similarity = sim
+            outs.append(out)
+            counts = {}
+        if _ANCHOR_FLAG in flags:
+            breaks = list(map(_match_start, _BREAKS.finditer(flags)))
+            patterns, window, anchors = self.patterns, self._window, self._anchors
+            for pos in map(_match_start, _ANCHORS.finditer(flags)):
+                for i, _ in anchors[tokens[pos]]:
+                    sim = window(patterns[i], tokens, pos)[0]
+                    if sim:
+                        self._add(outs[bisect_left(breaks, pos)], i, sim, 0, 0, 1)
         return outs
 
     def _add_words(self, out: dict[int, FieldHit], seen: dict[bytes, list[int]], begin: int) -> None:

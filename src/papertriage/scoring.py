@@ -119,17 +119,20 @@ class Scorer:
     def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
         return self.field_hits_many([paper])[0]
 
-    def field_hits_many(self, papers: list[Paper], words_of: list[set[bytes]] | None = None
-                        ) -> list[dict[str, dict[int, FieldHit]]]:
+    def field_hits_many(self, papers: list[Paper], words_of: list[set[bytes]] | None = None, *,
+                        positions: bool = True) -> list[dict[str, dict[int, FieldHit]]]:
         """Per paper, the patterns found in each of its non-empty scored fields (one scan for all).
 
         words_of: where to add each paper's distinct words in its scored fields (UTF-8).
+        positions=False leaves out where each pattern was found (see Matcher.tally_fields): enough
+        for a score, not for the words a match shows.
         """
         names = self.fields
         texts = [getattr(paper, name) for paper in papers for name in names]
         n = len(names)
         field_words: list[set[bytes]] | None = [] if words_of is not None else None
-        found = self.matcher.scan_fields(texts, field_words)
+        scan = self.matcher.scan_fields if positions else self.matcher.tally_fields
+        found = scan(texts, field_words)
         if words_of is not None and field_words is not None:
             words_of.extend(set().union(*field_words[j:j + n]) for j in range(0, len(texts), n))
         return [{name: found[j + f] for f, name in enumerate(names) if texts[j + f]}
@@ -144,13 +147,12 @@ class Scorer:
         """
         if (cp.exclude or cp.require) and not self._allowed(cp, hits):
             return None
+        if not with_matches:
+            total = self._total(cp, hits)
+            return (total, ()) if total is not None and total >= cp.profile.min_score else None
         items = self._items(cp, hits)
         if not items:
             return None
-        if not with_matches:
-            score = round(sum(self._contribution(cp, c, f, hit.similarity, count, share)
-                              for c, f, _, hit, count, share in items), 4)
-            return (score, ()) if score >= cp.profile.min_score else None
         # in config order of terms and fields, the words of a term in the term's order
         items.sort(key=lambda item: (item[0], item[1], cp.concepts[item[0]].parts.index(item[2]) if item[2] >= 0 else -1))
         matches = tuple(self._match(cp.concepts[c], *cp.profile.fields[f], hit, count, share, paper)
@@ -165,34 +167,56 @@ class Scorer:
         return cp.exclude.isdisjoint(found) and not (cp.require and cp.require.isdisjoint(found))
 
     @staticmethod
-    def _items(cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> list[tuple[int, int, int, FieldHit, int, float]]:
-        """What scores, unordered: (concept, field, pattern, best hit, count, share) for each term found
-        whole in a field (its best variant, the first among equals, and all its variants' count),
-        and for each word of a term found in a field where the term is not (a share of its weight)."""
+    def _field_terms(cp: _CompiledProfile, field_hits: dict[int, FieldHit]
+                     ) -> tuple[dict[int, FieldHit], dict[int, int], list[tuple[int, int, FieldHit]]]:
+        """What scores in one field: each term found whole there, with its best variant's hit (the
+        first among equals) and all its variants' count; and (term, pattern, hit) for each word of a
+        term found where the term is not (it earns a share of the term's weight)."""
+        best_of: dict[int, FieldHit] = {}
+        counts: dict[int, int] = {}
+        parts: list[tuple[int, int, FieldHit]] = []
+        concepts_of, parts_of = cp.concepts_of, cp.parts_of
+        for i, hit in field_hits.items():
+            for c in concepts_of.get(i, ()):
+                best = best_of.get(c)
+                if best is None:
+                    best_of[c], counts[c] = hit, hit.count
+                    continue
+                if hit.similarity > best.similarity or (hit.similarity == best.similarity and hit.start < best.start):
+                    best_of[c] = hit
+                counts[c] += hit.count
+            for c in parts_of.get(i, ()):
+                parts.append((c, i, hit))
+        # the whole term was found in this field: its words add nothing
+        return best_of, counts, [part for part in parts if part[0] not in best_of]
+
+    def _items(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]
+               ) -> list[tuple[int, int, int, FieldHit, int, float]]:
+        """What scores, unordered: (concept, field, pattern, hit, count, share) for the terms and
+        the words of terms found in each field (see _field_terms); pattern -1 for a whole term."""
         items: list[tuple[int, int, int, FieldHit, int, float]] = []
         for f, (field_name, _) in enumerate(cp.profile.fields):
             field_hits = hits.get(field_name)
-            if not field_hits:
-                continue
-            best_of: dict[int, FieldHit] = {}
-            counts: dict[int, int] = {}
-            parts: list[tuple[int, int, FieldHit]] = []
-            for i, hit in field_hits.items():
-                for c in cp.concepts_of.get(i, ()):
-                    best = best_of.get(c)
-                    if best is None:
-                        best_of[c], counts[c] = hit, hit.count
-                        continue
-                    if hit.similarity > best.similarity or (hit.similarity == best.similarity and hit.start < best.start):
-                        best_of[c] = hit
-                    counts[c] += hit.count
-                for c in cp.parts_of.get(i, ()):
-                    parts.append((c, i, hit))
-            items.extend((c, f, -1, best, counts[c], 1.0) for c, best in best_of.items())
-            for c, i, hit in parts:
-                if c not in best_of:  # the whole term was found in this field: its words add nothing
-                    items.append((c, f, i, hit, hit.count, cp.part_shares[c]))
+            if field_hits:
+                best_of, counts, parts = self._field_terms(cp, field_hits)
+                items.extend((c, f, -1, best, counts[c], 1.0) for c, best in best_of.items())
+                items.extend((c, f, i, hit, hit.count, cp.part_shares[c]) for c, i, hit in parts)
         return items
+
+    def _total(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> float | None:
+        """The sum of the contributions of _items (None when nothing scores), without building them."""
+        total, found = 0.0, False
+        contribution_of, shares = self._contribution, cp.part_shares
+        for f, (field_name, _) in enumerate(cp.profile.fields):
+            field_hits = hits.get(field_name)
+            if field_hits:
+                best_of, counts, parts = self._field_terms(cp, field_hits)
+                for c, best in best_of.items():
+                    total += contribution_of(cp, c, f, best.similarity, counts[c], 1.0)
+                for c, _, hit in parts:
+                    total += contribution_of(cp, c, f, hit.similarity, hit.count, shares[c])
+                found = found or bool(best_of or parts)
+        return round(total, 4) if found else None
 
     def _contribution(self, cp: _CompiledProfile, c: int, f: int, similarity: float, count: int, share: float) -> float:
         """contribution() of a concept's match in a field, remembered: the same few recur in most papers."""
@@ -223,7 +247,8 @@ class Scorer:
 
     def score_many(self, papers: list[Paper]) -> list[Scored]:
         """score(paper, detail=False) of each paper, with their words scanned in one pass."""
-        return [self._best(paper, hits, False) for paper, hits in zip(papers, self.field_hits_many(papers), strict=True)]
+        hits_of = self.field_hits_many(papers, positions=False)
+        return [self._best(paper, hits, False) for paper, hits in zip(papers, hits_of, strict=True)]
 
     def _best(self, paper: Paper, hits: dict[str, dict[int, FieldHit]], detail: bool) -> Scored:
         best: Scored | None = None
