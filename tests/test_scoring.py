@@ -178,6 +178,53 @@ def test_workers_reading_ahead_part_of_a_shard_rank_as_one_process(tmp_path, mon
     assert one.stats == two.stats and one.total == 60
 
 
+def test_a_first_shard_cut_by_calibration_is_scored_on_from_where_calibration_stopped(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The parent calibrates on the first shard's papers and a worker forked then scores that shard
+    on from there: here calibration takes 25 of the first file's 40 papers, so the rest is read
+    by the worker, with the later shards read ahead by the other."""
+    from papertriage import calibration, triage
+    from papertriage.exports.json_export import record
+
+    monkeypatch.setattr(calibration, "SAMPLE", 25)
+    files = _days(tmp_path)
+    prof = Profile("p", (Term("pruning"), Term("quantization", 2)))
+    forked: list[int] = []
+    fork_with = triage._Workers.fork_with
+
+    def watched(self, profiles, index, read):  # type: ignore[no-untyped-def]
+        forked.append(len(read.papers) * (-1 if read.whole else 1))
+        fork_with(self, profiles, index, read)
+
+    monkeypatch.setattr(triage._Workers, "fork_with", watched)
+    one, two = (triage.rank_listings(files, [prof], top=0, jobs=jobs, shard_bytes=1) for jobs in (1, 2))
+    assert [record(s) for s in one.results] == [record(s) for s in two.results]
+    assert one.stats == two.stats and one.total == 60
+    assert one.profiles == two.profiles and [t.rarity for t in two.profiles[0].terms] != [1.0, 1.0]
+    assert forked == [26]  # the 26th paper told calibration it had 25: the worker scores it too
+
+
+def test_with_another_thread_running_workers_are_all_started_before_calibration(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A process with threads does not fork later (their locks would stay taken in the child)."""
+    import threading
+
+    from papertriage import triage
+    from papertriage.exports.json_export import record
+
+    files = _days(tmp_path)
+    prof = Profile("p", (Term("pruning"), Term("quantization", 2)))
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        assert not triage._Workers.can_fork_later()
+        two = triage.rank_listings(files, [prof], top=0, jobs=2, shard_bytes=1)
+    finally:
+        stop.set()
+        waiting.join()
+    one = triage.rank_listings(files, [prof], top=0, jobs=1, shard_bytes=1)
+    assert [record(s) for s in one.results] == [record(s) for s in two.results] and one.stats == two.stats
+
+
 def test_workers_started_by_spawn_rank_as_one_process(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """macOS and Windows start processes by spawn, not fork: the workers get their shards pickled."""
     import multiprocessing
@@ -207,9 +254,10 @@ def test_a_bad_file_read_ahead_by_a_worker_fails_as_in_one_process(tmp_path: Pat
     assert errors[0] == errors[1] and "day3.jsonl" in errors[0]
 
 
-@pytest.mark.parametrize("where", ["_score_shard", "_read_ahead"])
-def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path, monkeypatch, where) -> None:  # type: ignore[no-untyped-def]
-    """Dying while scoring, or while reading ahead before the parent has sent the profiles."""
+@pytest.mark.parametrize(("where", "plain"), [("_score_shard", True), ("_score_shard", False), ("_read_ahead", False)])
+def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path, monkeypatch, where, plain) -> None:  # type: ignore[no-untyped-def]
+    """Dying while scoring (the worker forked after calibration too), or while reading ahead before
+    the parent has sent the profiles."""
     import os
 
     from papertriage import triage
@@ -220,7 +268,7 @@ def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path, monk
     monkeypatch.setattr(triage, where, die)
     with pytest.raises(RuntimeError, match="worker process stopped"):
         triage.rank_listings(_days(tmp_path), [Profile("p", (Term("pruning"),))], jobs=2, shard_bytes=1,
-                             plain=where == "_score_shard")
+                             plain=plain)
 
 
 SPEED_LIKE = Profile("p", (Term("large language model", aliases=("LLM",)), Term("mixture of experts", 2, ("MoE",)),

@@ -315,12 +315,25 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
         return _merged(_run_here(tasks, progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
                        warn=warn)
     tasks = tasks_with(profiles)
-    with _Workers(tasks, jobs, profiles if plain else None) as workers:  # they read ahead while this process calibrates
+    if plain or not _Workers.can_fork_later():
+        with _Workers(tasks, jobs, profiles if plain else None) as workers:  # they read ahead while this calibrates
+            if progress:
+                progress(0, len(tasks))
+            if not plain:
+                profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
+                workers.score_with(profiles)
+            return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
+                           warn=warn)
+    # one process fewer reads ahead the later shards while this one calibrates on the first shard's
+    # papers; then a last worker, forked with what calibration read, scores the first shard from
+    # there: no core waits for calibration, and nothing is read twice
+    with _Workers(tasks, jobs - 1, None, first=1) as workers:
         if progress:
             progress(0, len(tasks))
-        if not plain:
-            profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
-            workers.score_with(profiles)
+        profiles, ahead = _calibrated_on_first_shard(profiles, tasks[0], files[len(tasks[0].files):])
+        workers.score_with(profiles)
+        workers.fork_with(profiles, 0, ahead)
+        del ahead  # the worker has its copy
         return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
                        warn=warn)
 
@@ -375,27 +388,47 @@ def calibrated(profiles: list[Profile], inputs: list[str], *, fmt: str | None = 
     if lenient is None:
         origin = list(expand_with_origin(inputs))
         inputs, lenient = [f for f, _ in origin], frozenset(f for f, walked in origin if walked)
-    return calibrate(profiles, _first_papers(inputs, fmt, dedupe, lenient, SAMPLE, memo))
+    papers = read_papers(inputs, fmt=fmt, lenient=lenient, seen_lines=set() if dedupe else None, memo=memo,
+                         remember=memo is not None)
+    return calibrate(profiles, _first_papers(papers, dedupe, SAMPLE))
 
 
-def _first_papers(files: list[str], fmt: str | None, dedupe: bool, lenient: frozenset[str], limit: int,
-                  memo: dict[str, FileRead] | None = None) -> list[Paper]:
-    """The first `limit` papers of the inputs, in order, duplicates merged (the shards read them
-    again, or take them from memo, and report any problem)."""
+def _calibrated_on_first_shard(profiles: list[Profile], shard: _Shard, later: list[str]) -> tuple[list[Profile], _ReadAhead]:
+    """`calibrated` on the papers of the shard, then of the later files, if it holds too few; with
+    what was read of the shard, as a worker's read-ahead (its warnings are reported in its turn)."""
+    from papertriage.calibration import SAMPLE, calibrate
+
+    read = _ReadAhead([], iter(()), {}, [], 0, False)
+    stream = _read(shard, read.warnings, read.stats)
+
+    def first_shard() -> Iterator[Paper]:
+        for paper in stream:
+            read.papers.append(paper)
+            yield paper
+        read.whole = True
+
+    rest = read_papers(later, fmt=shard.fmt, lenient=shard.lenient, seen_lines=set() if shard.dedupe else None)
+    profiles = calibrate(profiles, _first_papers(chain(first_shard(), rest), shard.dedupe, SAMPLE))
+    read.rest, read.size = stream, sum(map(read_cost, read.papers))
+    return profiles, read
+
+
+def _first_papers(papers: Iterable[Paper], dedupe: bool, limit: int) -> list[Paper]:
+    """The first `limit` papers, in order, duplicates merged (the shards read them again, or take
+    them from memo, and report any problem)."""
     dedup = Deduplicator() if dedupe else None
-    papers: list[Paper] = []
-    for paper in read_papers(files, fmt=fmt, lenient=lenient, seen_lines=set() if dedupe else None, memo=memo,
-                             remember=memo is not None):
+    first: list[Paper] = []
+    for paper in papers:
         if dedup is not None:
             group, new = dedup.add(paper)
             if not new:
-                if group < len(papers):
-                    papers[group] = merge(papers[group], paper)
+                if group < len(first):
+                    first[group] = merge(first[group], paper)
                 continue
-        if len(papers) == limit:
+        if len(first) == limit:
             break
-        papers.append(paper)
-    return papers
+        first.append(paper)
+    return first
 
 
 def _run_here(tasks: list[_Shard], progress: Progress | None) -> Iterator[_ShardResult]:
@@ -406,19 +439,20 @@ def _run_here(tasks: list[_Shard], progress: Progress | None) -> Iterator[_Shard
         yield result
 
 
-READ_AHEAD = 40 * 2**20
-"""What the papers a worker reads ahead while it waits for the profiles may hold (see read_cost):
-about 17,000 arXiv papers with their abstracts."""
+READ_AHEAD = 80 * 2**20
+"""What the papers the workers read ahead while they wait for the profiles may hold together (see
+read_cost): about 35,000 arXiv papers with their abstracts."""
 
 
 def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, profiles: list[Profile] | None,
-          inherited: list[Connection]) -> None:
+          inherited: list[Connection], read_ahead: int, first: tuple[int, _ReadAhead] | None = None) -> None:
     """A worker process: takes the next shard not taken (counter), scores it and sends back
     (index, result or error). Until the profiles arrive from the parent (None: the parent is
-    calibrating them), it reads ahead the shards it takes, up to READ_AHEAD.
+    calibrating them), it reads ahead the shards it takes, up to read_ahead (see read_cost).
 
     inherited: the parent's ends of the pipes, copied by fork; closed here, so that a pipe breaks
-    when the parent is gone instead of filling up."""
+    when the parent is gone instead of filling up.
+    first: a shard the parent began to read, scored before any other."""
     for end in inherited:
         end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # on Ctrl-C the parent stops the workers
@@ -431,14 +465,14 @@ def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, pro
             counter.value = i + 1
         return i
 
-    ahead: deque[tuple[int, _ReadAhead | Exception]] = deque()
+    ahead: deque[tuple[int, _ReadAhead | Exception]] = deque([first] if first else [])
     more = True
     with _gc_paused(), conn:
         try:
             while True:
                 if profiles is None and conn.poll():
                     profiles = conn.recv()
-                room = READ_AHEAD - sum(r.size for _, r in ahead if isinstance(r, _ReadAhead))
+                room = read_ahead - sum(r.size for _, r in ahead if isinstance(r, _ReadAhead))
                 last = ahead[-1][1] if ahead else None
                 if profiles is None and more and room > 0 and (not isinstance(last, _ReadAhead) or last.whole):
                     i = take()
@@ -474,24 +508,45 @@ class _Workers:
     """Worker processes (see _work) that take the shards in order as they free up; their results
     come back in shard order, so the output does not depend on which process scored what."""
 
-    def __init__(self, tasks: list[_Shard], jobs: int, profiles: list[Profile] | None) -> None:
-        """profiles: what to score with, or None until score_with gives them."""
+    def __init__(self, tasks: list[_Shard], jobs: int, profiles: list[Profile] | None, first: int = 0) -> None:
+        """profiles: what to score with, or None until score_with gives them.
+        first: the first shard the workers take (those before are given with fork_with)."""
         import multiprocessing
 
-        fork = "fork" in multiprocessing.get_all_start_methods()
-        context: Any = multiprocessing.get_context("fork" if fork else "spawn")
+        self.fork = "fork" in multiprocessing.get_all_start_methods()
+        self.context: Any = multiprocessing.get_context("fork" if self.fork else "spawn")
         self.tasks = tasks
-        self.counter = counter = context.Value("i", 0)  # held: a spawned worker opens its lock by name
+        self.counter = self.context.Value("i", first)  # held: a spawned worker opens its lock by name
         self.conns: list[Connection] = []
         self.processes: list[BaseProcess] = []
         for _ in range(jobs):
-            here, there = context.Pipe()
-            process = context.Process(target=_work, daemon=True,
-                                      args=(tasks, counter, there, profiles, [*self.conns, here] if fork else []))
-            process.start()
-            there.close()
-            self.conns.append(here)
-            self.processes.append(process)
+            self._start(profiles, READ_AHEAD // jobs)
+
+    def _start(self, profiles: list[Profile] | None, read_ahead: int, first: tuple[int, _ReadAhead] | None = None
+               ) -> None:
+        here, there = self.context.Pipe()
+        process = self.context.Process(target=_work, daemon=True, args=(
+            self.tasks, self.counter, there, profiles, [*self.conns, here] if self.fork else [], read_ahead, first))
+        process.start()
+        there.close()
+        self.conns.append(here)
+        self.processes.append(process)
+
+    @staticmethod
+    def can_fork_later() -> bool:
+        """Whether fork_with may run: fork is how a worker takes over what this process has read,
+        and a process with other threads running should not fork (their locks stay taken)."""
+        import multiprocessing
+        import threading
+
+        return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+    def fork_with(self, profiles: list[Profile], index: int, read: _ReadAhead) -> None:
+        """One more worker, forked with the papers this process has read of shard index: it scores
+        that shard first, then takes shards as the others do."""
+        if not self.can_fork_later():  # pragma: no cover - checked before the workers started
+            raise RuntimeError("fork_with needs the fork start method and no other thread")
+        self._start(profiles, 0, (index, read))
 
     def __enter__(self) -> _Workers:
         return self
