@@ -328,12 +328,12 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
     # papers; then a last worker, forked with what calibration read, scores the first shard from
     # there: no core waits for calibration, and nothing is read twice
     with _Workers(tasks, jobs - 1, None, first=1) as workers:
-        if progress:
-            progress(0, len(tasks))
         profiles, ahead = _calibrated_on_first_shard(profiles, tasks[0], files[len(tasks[0].files):])
         workers.score_with(profiles)
-        workers.fork_with(profiles, 0, ahead)
+        workers.fork_with(profiles, 0, ahead)  # before the progress bar, whose thread would be forked too
         del ahead  # the worker has its copy
+        if progress:
+            progress(0, len(tasks))
         return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
                        warn=warn)
 
@@ -534,8 +534,9 @@ class _Workers:
 
     @staticmethod
     def can_fork_later() -> bool:
-        """Whether fork_with may run: fork is how a worker takes over what this process has read,
-        and a process with other threads running should not fork (their locks stay taken)."""
+        """Whether fork_with may be used: fork is how a worker takes over what this process has
+        read (a spawned one would need it pickled), and a process that already runs other threads
+        (a caller's) should not fork once more in the middle of its work: their locks may be taken."""
         import multiprocessing
         import threading
 
@@ -544,8 +545,6 @@ class _Workers:
     def fork_with(self, profiles: list[Profile], index: int, read: _ReadAhead) -> None:
         """One more worker, forked with the papers this process has read of shard index: it scores
         that shard first, then takes shards as the others do."""
-        if not self.can_fork_later():  # pragma: no cover - checked before the workers started
-            raise RuntimeError("fork_with needs the fork start method and no other thread")
         self._start(profiles, 0, (index, read))
 
     def __enter__(self) -> _Workers:
