@@ -381,9 +381,9 @@ class Matcher:
 
     def tally_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
         """scan_fields without the positions (each hit's start and end are 0): the best similarity
-        and the count of each pattern, all that a score needs. About a third cheaper per hit: the
-        hit words are picked out at C speed and counted per text, and only anchors are visited
-        where they stand."""
+        and the count of each pattern, all that a score needs. The hit words are picked out at C
+        speed and counted per text, and only anchors are visited where they stand: past the shared
+        tokenising, an eighth fewer instructions than scan_fields on crawl papers."""
         tokens, flags = self._flagged(texts, words_of)
         outs: list[dict[int, FieldHit]] = []
         singles = self._singles
