@@ -242,16 +242,12 @@ class Matcher:
         go through word_similarity, which gives the similarity kept.
         """
         kinds = self._kinds
-        new: list[bytes] = []
-        tokens: list[str] = []
-        stems: list[str] = []
-        for raw in raws:
-            if raw not in kinds:
-                kinds[raw] = 0
-                new.append(raw)
-                tokens.append(raw.decode())
-                stems.append(self.stem_of(tokens[-1]))
-        found: list[list[tuple[int, float]]] = [[] for _ in tokens]
+        new = [raw for raw in dict.fromkeys(raws) if raw not in kinds]
+        kinds.update(dict.fromkeys(new, 0))
+        tokens = [raw.decode() for raw in new]
+        stems = list(map(self.stem_of, tokens))
+        found: dict[int, list[tuple[int, float]]] = {}
+        """New word (by position) -> the patterns it matches, with similarities."""
         exact, initials = self._exact_words, self._by_initial
         by_initial: dict[str, list[int]] = {}
         for n, (token, st) in enumerate(zip(tokens, stems, strict=True)):
@@ -261,7 +257,7 @@ class Matcher:
                 for i in exact.get(token, []) + exact.get(st, []):
                     p = self.patterns[i]
                     if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
-                        found[n].append((i, 100.0))
+                        found.setdefault(n, []).append((i, 100.0))
         for initial, members in by_initial.items():
             group_stems = [stems[n] for n in members]
             group_words = [tokens[n] for n in members]
@@ -280,16 +276,15 @@ class Matcher:
                     n = members[k]
                     sim = word_similarity(p.stems[a], p.words[a], tokens[n], stems[n], False, threshold)
                     if sim:
-                        found[n].append((i, sim))
-        for raw, hits in zip(new, found, strict=True):
-            if hits:
-                hits = sorted(set(hits))
-                kinds[raw] = _HIT_FLAG
-                self._singles[raw] = [h for h in hits if len(self.patterns[h[0]].words) == 1]
-                anchored = [h for h in hits if len(self.patterns[h[0]].words) > 1]
-                if anchored:
-                    kinds[raw] = _ANCHOR_FLAG
-                    self._anchors[raw] = anchored
+                        found.setdefault(n, []).append((i, sim))
+        for n, hits in found.items():
+            raw, hits = new[n], sorted(set(hits))
+            kinds[raw] = _HIT_FLAG
+            self._singles[raw] = [h for h in hits if len(self.patterns[h[0]].words) == 1]
+            anchored = [h for h in hits if len(self.patterns[h[0]].words) > 1]
+            if anchored:
+                kinds[raw] = _ANCHOR_FLAG
+                self._anchors[raw] = anchored
 
     def stem_of(self, token: str) -> str:
         st = self._stems.get(token)
