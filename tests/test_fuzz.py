@@ -183,3 +183,18 @@ def test_words_learned_in_bulk_match_as_compared_one_by_one(words: list[str]) ->
     matcher._learn(raws)
     for raw in raws:
         assert sorted(matcher._singles.get(raw, []) + matcher._anchors.get(raw, [])) == _compared_one_by_one(matcher, raw)
+
+
+_TRICKY = "aZ9_ \x00\t-'İıßæøÆéÉü\u0301\u0308\u0307\u0f39ΣσςΔ×–’µμ²½Ⅻ①ﬁ〇\u2028\xa0\ufffd中文"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=st.characters(blacklist_categories=())), st.text(alphabet=_TRICKY)))
+def test_words_by_bytes_passes_are_the_words_of_the_folded_text(text: str) -> None:
+    # words() and the scan's tokens fold by C-speed passes (matching._word_bytes); the reference
+    # is the regex over fold(), which matched_text and the table highlights still use
+    from papertriage.matching import _WORD, _tokens_with_breaks, fold, words
+
+    expected = _WORD.findall(fold(text))
+    assert words(text) == expected
+    assert _tokens_with_breaks([text, "x"]) == [w.encode() for w in expected] + [b"\x00", b"x", b"\x00"]

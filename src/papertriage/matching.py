@@ -46,11 +46,27 @@ _ASCII_WORDS_AND_BREAKS = b"\x00" + _ASCII_WORDS[1:]
 """The same table keeping NUL, which marks the end of each text scanned together."""
 
 
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def _non_ascii_kept(m: re.Match[str]) -> str:
+    c = m.group()
+    return "" if unicodedata.combining(c) else c if c.isalnum() else " "
+
+
+def _word_bytes(text: str) -> bytes:
+    """The text's words, folded, as UTF-8 between spaces: `_WORD.findall(fold(text))`, by C-speed
+    passes. A non-ASCII character is dropped where fold drops it (a combining mark after NFKD),
+    parts words where it is no letter or digit, and is kept otherwise; the ASCII ones go through a
+    bytes table. (Lower-casing before the marks go changes nothing: after NFKD, no lower case has one.)"""
+    if not text.isascii():
+        text = _NON_ASCII.sub(_non_ascii_kept, unicodedata.normalize("NFKD", text).lower())
+    return text.encode().translate(_ASCII_WORDS)
+
+
 def words(text: str) -> list[str]:
-    """The text's words, folded: runs of letters and digits (a bytes table does it fast for ASCII)."""
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
-    return _WORD.findall(fold(text))
+    """The text's words, folded: runs of letters and digits."""
+    return _word_bytes(text).decode().split()
 
 
 def stem(word: str) -> str:
@@ -154,7 +170,7 @@ def _tokens_with_breaks(texts: list[str]) -> list[bytes]:
         if run:
             tokens += _ascii_run_tokens(run)
             run = []
-        tokens += [w.encode() for w in words(text)]
+        tokens += _word_bytes(text).split()
         tokens.append(_BREAK)
     if run:
         tokens += _ascii_run_tokens(run)
