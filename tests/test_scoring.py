@@ -203,6 +203,25 @@ def test_a_first_shard_cut_by_calibration_is_scored_on_from_where_calibration_st
     assert forked == [26]  # the 26th paper told calibration it had 25: the worker scores it too
 
 
+def test_a_single_file_is_read_once_and_ranks_as_with_its_profile_calibrated_apart(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One process, one file: calibration stops inside it (25 of 40 papers) and the ranking goes on
+    from there instead of reading the file again; the result is that of the calibrated profile."""
+    from papertriage import calibration, sources, triage
+    from papertriage.exports.json_export import record
+
+    monkeypatch.setattr(calibration, "SAMPLE", 25)
+    day = _days(tmp_path, days=1)
+    prof = [Profile("p", (Term("pruning"), Term("quantization", 2)))]
+    opened: list[str] = []
+    real_open = sources.open_listing
+    monkeypatch.setattr(sources, "open_listing", lambda name, warn: opened.append(name) or real_open(name, warn))
+    ranked = triage.rank_listings(day, prof, top=0)
+    assert opened == day
+    apart = triage.rank_listings(day, triage.calibrated(prof, day), top=0, plain=True)
+    assert ranked.profiles == apart.profiles and ranked.stats == apart.stats and ranked.total == 40
+    assert [record(s) for s in ranked.results] == [record(s) for s in apart.results]
+
+
 def test_with_another_thread_running_workers_are_all_started_before_calibration(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A process with threads does not fork later (their locks would stay taken in the child)."""
     import threading

@@ -111,9 +111,9 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _rank_shard(shard: _Shard) -> _ShardResult:
+def _rank_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult:
     with _gc_paused():
-        return _score_shard(shard)
+        return _score_shard(shard, ahead)
 
 
 @dataclass
@@ -304,16 +304,19 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
                        stdin if "-" in chunk else None, memo) for chunk in chunks]
 
     if jobs == 1:
-        # the files calibration reads whole are not read again (the shards read them as
-        # calibration does: duplicates merged, none hidden)
+        # nothing calibration reads is read again: the first shard is scored on from where it
+        # stopped, and the later files it read whole are kept (the shards read them as calibration
+        # does: duplicates merged, none hidden)
         memo: dict[str, FileRead] | None = {} if dedupe and not hidden else None
-        if not plain:
-            profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient, memo=memo)
         tasks = tasks_with(profiles, memo)
+        ahead = None
+        if not plain:
+            profiles, ahead = _calibrated_on_first_shard(profiles, tasks[0], files[len(tasks[0].files):], memo)
+            tasks = [replace(task, profiles=profiles) for task in tasks]
         if progress:
             progress(0, len(tasks))  # calibration may already have taken a second: show the bar now
-        return _merged(_run_here(tasks, progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
-                       warn=warn)
+        return _merged(_run_here(tasks, progress, ahead), inputs, profiles, top=top, min_score=min_score,
+                       dedupe=dedupe, warn=warn)
     tasks = tasks_with(profiles)
     if plain or not _Workers.can_fork_later():
         with _Workers(tasks, jobs, profiles if plain else None) as workers:  # they read ahead while this calibrates
@@ -378,24 +381,22 @@ def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[P
 
 
 def calibrated(profiles: list[Profile], inputs: list[str], *, fmt: str | None = None, dedupe: bool = True,
-               lenient: frozenset[str] | None = None, memo: dict[str, FileRead] | None = None) -> list[Profile]:
-    """The profiles calibrated on the inputs' first papers (see calibration): what rank scores with.
-
-    memo: where to keep the files read to their end (see read_papers).
-    """
+               lenient: frozenset[str] | None = None) -> list[Profile]:
+    """The profiles calibrated on the inputs' first papers (see calibration): what rank scores with."""
     from papertriage.calibration import SAMPLE, calibrate
 
     if lenient is None:
         origin = list(expand_with_origin(inputs))
         inputs, lenient = [f for f, _ in origin], frozenset(f for f, walked in origin if walked)
-    papers = read_papers(inputs, fmt=fmt, lenient=lenient, seen_lines=set() if dedupe else None, memo=memo,
-                         remember=memo is not None)
+    papers = read_papers(inputs, fmt=fmt, lenient=lenient, seen_lines=set() if dedupe else None)
     return calibrate(profiles, _first_papers(papers, dedupe, SAMPLE))
 
 
-def _calibrated_on_first_shard(profiles: list[Profile], shard: _Shard, later: list[str]) -> tuple[list[Profile], _ReadAhead]:
+def _calibrated_on_first_shard(profiles: list[Profile], shard: _Shard, later: list[str],
+                               memo: dict[str, FileRead] | None = None) -> tuple[list[Profile], _ReadAhead]:
     """`calibrated` on the papers of the shard, then of the later files, if it holds too few; with
-    what was read of the shard, as a worker's read-ahead (its warnings are reported in its turn)."""
+    what was read of the shard, as a read-ahead to score it from (its warnings are reported in its
+    turn). memo: where to keep the later files read to their end (see read_papers)."""
     from papertriage.calibration import SAMPLE, calibrate
 
     read = _ReadAhead([], iter(()), {}, [], 0, False)
@@ -407,7 +408,8 @@ def _calibrated_on_first_shard(profiles: list[Profile], shard: _Shard, later: li
             yield paper
         read.whole = True
 
-    rest = read_papers(later, fmt=shard.fmt, lenient=shard.lenient, seen_lines=set() if shard.dedupe else None)
+    rest = read_papers(later, fmt=shard.fmt, lenient=shard.lenient, seen_lines=set() if shard.dedupe else None,
+                       memo=memo, remember=memo is not None)
     profiles = calibrate(profiles, _first_papers(chain(first_shard(), rest), shard.dedupe, SAMPLE))
     read.rest, read.size = stream, sum(map(read_cost, read.papers))
     return profiles, read
@@ -431,9 +433,11 @@ def _first_papers(papers: Iterable[Paper], dedupe: bool, limit: int) -> list[Pap
     return first
 
 
-def _run_here(tasks: list[_Shard], progress: Progress | None) -> Iterator[_ShardResult]:
+def _run_here(tasks: list[_Shard], progress: Progress | None, first: _ReadAhead | None = None
+              ) -> Iterator[_ShardResult]:
+    """The shards ranked in this process, the first from what was read of it (first), if anything."""
     for n, task in enumerate(tasks, 1):
-        result = _rank_shard(task)
+        result = _rank_shard(task, first if n == 1 else None)
         if progress:
             progress(n, len(tasks))
         yield result
