@@ -416,8 +416,8 @@ def _calibrated_on_first_shard(profiles: list[Profile], shard: _Shard, later: li
 
 
 def _first_papers(papers: Iterable[Paper], dedupe: bool, limit: int) -> list[Paper]:
-    """The first `limit` papers, in order, duplicates merged (the shards read them again, or take
-    them from memo, and report any problem)."""
+    """The first `limit` papers, in order, duplicates merged (the shards report any problem met
+    reading them)."""
     dedup = Deduplicator() if dedupe else None
     first: list[Paper] = []
     for paper in papers:
