@@ -108,7 +108,7 @@ def test_wos_tab_delimited_with_cr_line_ends() -> None:
 def test_forced_format_and_unknown_format() -> None:
     assert len(records(FORMATS / "sample.csv", fmt="csv")) == 2
     run = cli("parse", str(FORMATS / "sample.csv"), "--from", "docx")
-    assert run.exit_code == 1 and "unknown input format 'docx'" in run.stderr
+    assert run.exit_code == 2 and "unknown input format 'docx'" in run.stderr
 
 
 def test_gzip_stdin_directory_and_several_files(tmp_path: Path) -> None:

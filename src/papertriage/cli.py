@@ -109,7 +109,21 @@ def main(
 
 
 ListingArg = typer.Argument(..., help="Listing files or directories ('-' for stdin).", show_default=False)
-FromOpt = typer.Option(None, "--from", help="Force the input format (see `papertriage formats`).")
+
+
+def _known_format(value: Optional[str]) -> Optional[str]:
+    """--from names a format of the source registry; another name is bad usage (exit 2)."""
+    if value is None:
+        return None
+    from papertriage.sources import SOURCES
+
+    names = [s.name for s in SOURCES]
+    if value not in names:
+        raise typer.BadParameter(f"unknown input format {value!r}; use one of: {', '.join(sorted(names))}")
+    return value
+
+
+FromOpt = typer.Option(None, "--from", callback=_known_format, help="Force the input format (see `papertriage formats`).")
 OutputOpt = typer.Option(None, "-o", "--output", help="Write to FILE (atomically) instead of stdout.")
 KeepDupOpt = typer.Option(False, "--keep-duplicates", help="Do not merge records of the same paper.")
 ConfigOpt = typer.Option(None, "-c", "--config", help="Config file with profiles (see config.example.yaml).")
@@ -189,7 +203,8 @@ def rank_cmd(
     keyword: List[str] = KeywordOpt,
     top: int = typer.Option(20, "--top", "-n", min=0, help="Show the best N papers (0 = all)."),
     min_score: float = typer.Option(0.000001, "--min-score", min=0, help="Hide papers below this score (0 = show every paper)."),
-    threshold: Optional[float] = typer.Option(None, "--threshold", help="Override the fuzzy similarity threshold (0-100)."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", min=0, max=100,
+                                               help="Override the fuzzy similarity threshold (0-100)."),
     source_format: Optional[str] = FromOpt,
     keep_duplicates: bool = KeepDupOpt,
     abstracts: bool = typer.Option(False, "--abstracts", help="Show an abstract excerpt under each title."),
