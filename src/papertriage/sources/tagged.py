@@ -14,7 +14,12 @@ MEDLINE = "pubmed-medline"
 
 _RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*)|)$")
 _WOS_TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*)|)$")
-_MEDLINE_TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3}) *- (.*)$")
+_MEDLINE_TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3}) *- ?(.*)$")
+"""`TAG - value`, also `TAG -value` and `PMID-123` as older exports and hand edits write them."""
+
+_WOS_LIST_TAGS = frozenset("AU AF BA BF CA GP BE ED CR C1 EM RI OI".split())
+"""Web of Science fields whose continuation lines are more items (one author, one reference a line),
+not more text: `AU Brown, J` then `   Smith, K` are two authors."""
 
 
 def detect_ris(head: str) -> bool:
@@ -36,7 +41,11 @@ Record = list[tuple[str, str, int]]
 """(tag, value, line number) in file order, continuation lines joined."""
 
 
-def _records(text: str, tag_re: re.Pattern[str], start: set[str], end: set[str]) -> Iterator[Record]:
+def _records(text: str, tag_re: re.Pattern[str], start: set[str], end: set[str], ctx: ParseContext, *,
+             list_tags: frozenset[str] = frozenset(), medline: bool = False) -> Iterator[Record]:
+    """Records of tagged lines. A continuation line (not a tag) adds to the field above it: one more
+    item of a list field (list_tags), else more text. In MEDLINE a continuation is indented and a
+    blank line ends a record; an untagged line that is not a continuation is reported and left out."""
     record: Record = []
     for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
         line = raw.rstrip()
@@ -52,9 +61,18 @@ def _records(text: str, tag_re: re.Pattern[str], start: set[str], end: set[str])
                 record = []
                 continue
             record.append((tag, value, number))
-        elif line.strip() and record:
+        elif not line.strip():
+            if medline and record:
+                yield record
+                record = []
+        elif record and (not medline or raw[:1] in " \t"):
             tag, value, at = record[-1]
-            record[-1] = (tag, f"{value} {line.strip()}".strip(), at)
+            if tag in list_tags:
+                record.append((tag, line.strip(), number))
+            else:
+                record[-1] = (tag, f"{value} {line.strip()}".strip(), at)
+        elif medline or record:
+            ctx.warn(f"{ctx.name}: line {number}: not a tagged line ({line.strip()[:40]!r}); left out")
     if record:
         yield record
 
@@ -101,9 +119,11 @@ def _paper(record: Record, ctx: ParseContext, source: str, *, title_tags: tuple[
            url_tags: tuple[str, ...], keyword_tags: tuple[str, ...], extra_tags: dict[str, str],
            doi: str | None = None, url: str | None = None) -> Paper | None:
     fields = _group(record)
-    title = _first(fields, *title_tags)
+    # MEDLINE repeats TI for a title that goes on (Bio.Medline joins them too); other formats take the first
+    title = " ".join(v for v in fields.get("TI", []) if v) if source == MEDLINE else _first(fields, *title_tags)
+    title = title or _first(fields, *title_tags)
     if not title:
-        if record[0][0] in ("TY", "PT", "PMID"):
+        if record[0][0] in ("TY", "PT", "PMID") or source == MEDLINE:
             ctx.skip(f"line {record[0][2]}", "record has no title")
         # else: tags between one record's end and the next start (Ovid's NL after ER), not a paper
         return None
@@ -129,7 +149,7 @@ def _paper(record: Record, ctx: ParseContext, source: str, *, title_tags: tuple[
 
 
 def parse_ris(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    for record in _records(text, _RIS_TAG, {"TY"}, {"ER"}):
+    for record in _records(text, _RIS_TAG, {"TY"}, {"ER"}, ctx):
         paper = _paper(record, ctx, RIS, title_tags=("TI", "T1", "CT", "BT", "ST"), abstract_tags=("AB", "N2"),
                        author_tags=("AU", "A1", "A2"), date_tags=("DA", "PY", "Y1", "Y2"), doi_tags=("DO",),
                        url_tags=("UR", "L1", "L2"), keyword_tags=("KW",),
@@ -139,7 +159,7 @@ def parse_ris(text: str, ctx: ParseContext) -> Iterator[Paper]:
 
 
 def parse_wos(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    for record in _records(text, _WOS_TAG, {"PT"}, {"ER", "EF"}):
+    for record in _records(text, _WOS_TAG, {"PT"}, {"ER", "EF"}, ctx, list_tags=_WOS_LIST_TAGS):
         if all(tag in ("FN", "VR") for tag, _, _ in record):
             continue
         record = [r for r in record if r[0] not in ("FN", "VR")]
@@ -151,9 +171,11 @@ def parse_wos(text: str, ctx: ParseContext) -> Iterator[Paper]:
 
 
 def parse_medline(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    for record in _records(text, _MEDLINE_TAG, {"PMID"}, set()):
+    for record in _records(text, _MEDLINE_TAG, {"PMID"}, set(), ctx, medline=True):
         fields = _group(record)
         pmid = _first(fields, "PMID")
+        if not pmid and any(fields.get("TI", [])):
+            ctx.warn(f"{ctx.name}: line {record[0][2]}: record without a PMID line; read without its PubMed id")
         doi = next((v.split()[0] for v in _all(fields, "AID", "LID") if "[doi]" in v), None)
         paper = _paper(record, ctx, MEDLINE, title_tags=("TI", "BTI"), abstract_tags=("AB",), author_tags=("FAU", "AU"),
                        date_tags=("DP", "DEP", "DA"), doi_tags=(), url_tags=("AID",), keyword_tags=("OT", "MH"),

@@ -1,0 +1,45 @@
+"""The reading rules that other parsers' test suites (../shared/corpora/external) showed we lacked,
+each on a small fixture of made-up papers in tests/data/rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from papertriage.sources import read_papers
+
+from .conftest import DATA
+
+RULES = DATA / "rules"
+
+
+def read(name: str, fmt: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    warnings: list[str] = []
+    papers = [p.to_dict() for p in read_papers([str(RULES / name)], fmt=fmt, warn=warnings.append)]
+    return papers, warnings
+
+
+# Web of Science and MEDLINE tagged text
+
+
+def test_wos_continuation_lines_of_authors_are_more_authors() -> None:
+    (paper,), warnings = read("wos-one-author-a-line.txt")
+    assert paper["authors"] == ["Okafor, Nneka T.", "Lindqvist, Anna", "Park, Seo-jun"]
+    assert paper["title"] == "Tidal heating of icy moons measured from orbit"
+    assert paper["abstract"] == "Three spacecraft flybys constrain the tidal dissipation of a small icy moon."
+    assert warnings == []
+
+
+def test_medline_blocks_are_records_and_stray_lines_are_reported() -> None:
+    papers, warnings = read("medline-blocks.nbib")
+    assert [p["title"] for p in papers] == [
+        "Sleep spindles in a made-up cohort of night-shift workers.",
+        "A record whose PMID line was lost",
+        "Written without the space after the dash",
+    ]
+    assert papers[0]["authors"] == ["Moreau, Claire"]
+    assert papers[0]["extra"]["pmid"] == "90000001" and "pmid" not in papers[1]["extra"]
+    assert papers[2]["extra"]["pmid"] == "90000003"
+    assert papers[1]["authors"] == ["Ibrahim, Sadiq"]  # not merged into the record before it
+    assert any("line 4: not a tagged line" in w for w in warnings)
+    assert any("line 9: record without a PMID line" in w for w in warnings)
+    assert any("line 16: record has no title; skipped" in w for w in warnings)
