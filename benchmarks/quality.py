@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import statistics
 import sys
+from dataclasses import replace
 
 from common import CORPORA, CRAWL, REPO, load_peers
 
@@ -65,6 +66,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", choices=("ours", "alt"), default="ours")
     parser.add_argument("--only", choices=("synergy", "arxiv"))
+    parser.add_argument("--no-partial", action="store_true",
+                        help="papertriage without partial credit (every term as with `partial: false`)")
     args = parser.parse_args()
     if not CORPORA.exists():
         sys.exit(f"benchmark needs {CORPORA}")
@@ -80,6 +83,9 @@ def main() -> int:
             labels = [CATEGORY[profile.name] in p.categories for p in sample]
             cases.append((f"arXiv {CATEGORY[profile.name]} ({len(sample)})", sample, labels, profile))
 
+    if args.no_partial:
+        cases = [(name, papers, labels, replace(profile, terms=tuple(replace(t, partial=False) for t in profile.terms)))
+                 for name, papers, labels, profile in cases]
     results: dict[str, dict[str, Metrics]] = {}
     print(f"{'case':<36}{'N':>7}{'pos':>6}  " + "  ".join(f"{m + ' AP':>15}" for m in METHODS)
           + "  " + "  ".join(f"{m[:7] + ' WSS95':>13}" for m in METHODS))

@@ -75,7 +75,10 @@ def test_nothing_is_learned_from_a_small_listing() -> None:
 
 def test_a_related_paper_without_the_terms_is_ranked_and_explained(tmp_path: Path) -> None:
     path = write_csv(tmp_path, listing())
-    run = cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record")
+    shown = cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record")
+    assert not [r for r in json.loads(shown.stdout) if r["title"].startswith("Structured sparsity")]
+    assert "10 matched only by single words of multi-word terms or by learned words" in shown.stderr
+    run = cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record", "--show-partial")
     assert run.exit_code == 0, run.stderr
     assert "keywords: related words learned from the listing: " in run.stderr and "sparsity" in run.stderr
     records = json.loads(run.stdout)
@@ -105,11 +108,13 @@ def test_a_related_paper_without_the_terms_is_ranked_and_explained(tmp_path: Pat
 def test_rank_evaluate_and_stdin_score_alike(tmp_path: Path) -> None:
     rows = listing()
     path = write_csv(tmp_path, rows)
-    ranked = json.loads(cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record").stdout)
+    ranked = json.loads(cli("rank", str(path), "-k", "pruning", "--top", "0", "-f", "json", "--no-record",
+                             "--show-partial").stdout)
     by_title = {r["title"]: r["score"] for r in ranked}
     expected = profile_scores(papers(rows), [Profile("keywords", (Term("pruning"),))])["keywords"]
     assert {t: s for (t, _), s in zip(rows, expected, strict=True) if s > 0} == by_title
-    piped = cli("rank", "-", "-k", "pruning", "--top", "0", "-f", "json", "--no-record", input=path.read_bytes())
+    piped = cli("rank", "-", "-k", "pruning", "--top", "0", "-f", "json", "--no-record", "--show-partial",
+                input=path.read_bytes())
     assert json.loads(piped.stdout) == ranked
 
 

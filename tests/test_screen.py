@@ -18,3 +18,72 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
     run = cli("rank", EXAMPLE, "-k", "LoRA", *args)
     assert run.exit_code == 2
     assert "Traceback" not in run.stderr
+
+
+def diffusion_page(tmp_path: Path) -> Path:
+    """A made-up Daily Papers copy: one paper matches a diffusion profile, one only through common
+    words of its multi-word terms (the "Hyperbolic Large Language Models" case of the issue)."""
+    from .test_hf_text import page
+
+    path = tmp_path / "listing.txt"
+    path.write_text(page([
+        ("Latent Diffusion Models for Video Generation", "We train a latent diffusion model that generates video.",
+         "  • 5 authors", "Mar 3, 2025 12"),
+        ("Hyperbolic Large Language Models", "Language models with text generation in hyperbolic space.",
+         "  • 3 authors", "Mar 2, 2025 4"),
+        ("Graph Coloring by Local Search", "A local search for graph coloring.", "  • 2 authors", "Mar 1, 2025"),
+    ]), encoding="utf-8")
+    return path
+
+
+DIFFUSION = ["-k", "diffusion model", "-k", "text-to-image", "-k", "video generation", "-k", "latent diffusion"]
+
+
+def test_a_paper_matched_only_by_lone_words_of_terms_is_not_shown(tmp_path: Path) -> None:
+    listing = str(diffusion_page(tmp_path))
+    run = cli("rank", listing, *DIFFUSION, "-f", "jsonl", "--no-record", "--plain")
+    assert [r["title"] for r in run.records()] == ["Latent Diffusion Models for Video Generation"]
+    assert "1 matched only by single words of multi-word terms" in run.stderr and "--show-partial" in run.stderr
+    shown = cli("rank", listing, *DIFFUSION, "-f", "jsonl", "--no-record", "--plain", "--show-partial")
+    assert [r["title"] for r in shown.records()][1] == "Hyperbolic Large Language Models"
+    assert all(m["share"] < 1 for m in shown.records()[1]["matches"])
+
+
+def test_partial_hits_are_marked_in_table_markdown_and_csv(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    listing = str(diffusion_page(tmp_path))
+    args = ("rank", listing, *DIFFUSION, "--no-record", "--plain", "--show-partial")
+    rows = list(csv.DictReader(io.StringIO(cli(*args, "-f", "csv").stdout)))
+    hyper = rows[1]
+    assert hyper["matched_terms"] == ""
+    assert "diffusion model (only: Models" in hyper["partial_terms"]
+    assert "video generation (only: generation)" in hyper["partial_terms"]
+    assert rows[0]["matched_terms"].split("; ")[:2] == ["diffusion model", "video generation"]
+    md = cli(*args, "-f", "md").stdout
+    assert "  - partly (single words of a term, not a match): diffusion model \\(only: Models" in md
+    assert "  - matched: diffusion model" in md
+    table = cli(*args, "--width", "120").stdout
+    assert "partly:" in table and "(only:" in table
+
+
+def test_no_partial_switches_partial_credit_off_globally_and_per_term(tmp_path: Path) -> None:
+    listing = str(diffusion_page(tmp_path))
+    off = cli("rank", listing, *DIFFUSION, "-f", "jsonl", "--no-record", "--plain", "--show-partial", "--no-partial")
+    assert [r["title"] for r in off.records()] == ["Latent Diffusion Models for Video Generation"]
+    assert all(m["share"] == 1 for r in off.records() for m in r["matches"])
+    config = tmp_path / "c.yaml"
+    config.write_text("profiles:\n  d:\n    terms:\n      - {term: diffusion model, partial: false}\n"
+                      "      - video generation\n", encoding="utf-8")
+    run = cli("rank", listing, "-c", str(config), "-f", "jsonl", "--no-record", "--plain", "--show-partial")
+    hyper = [r for r in run.records() if r["title"].startswith("Hyperbolic")][0]
+    assert {m["term"] for m in hyper["matches"]} == {"video generation"}
+
+
+def test_real_daily_page_hides_partial_only_papers(seed: Path) -> None:
+    run = cli("rank", str(seed), *DIFFUSION, "-f", "jsonl", "--no-record", "--top", "0")
+    titles = [r["title"] for r in run.records()]
+    assert "Hyperbolic Large Language Models" not in titles
+    assert all(any(m["share"] == 1 and not m["learned"] for m in r["matches"]) for r in run.records())
+    assert "matched only by single words" in run.stderr

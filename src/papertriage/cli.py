@@ -87,12 +87,29 @@ def show_report(fmt: ReportFormat, report: T, as_json: Callable[[T, Any], None],
         as_table(report, sys.stdout, use_color(None))
 
 
-def use_color(output: Optional[str]) -> bool:
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def use_color(output: Optional[str], mode: ColorMode = ColorMode.auto) -> bool:
+    """Colour (and terminal hyperlinks) on stdout: --color always|never, else only on a terminal,
+    never with NO_COLOR, always with FORCE_COLOR (https://no-color.org, https://force-color.org)."""
     if output and output != "-":
         return False
+    if mode is not ColorMode.auto:
+        return mode is ColorMode.always
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     return sys.stdout.isatty()
+
+
+ColorOpt = typer.Option(ColorMode.auto, "--color",
+                        help="Colour and clickable links: auto (on a terminal, not with NO_COLOR), always, never.")
+WidthOpt = typer.Option(None, "--width", min=20, help="Lay the table out for N columns (default: the terminal's, or 80).")
 
 
 def _version(value: bool) -> None:
@@ -131,6 +148,19 @@ KeywordOpt = typer.Option([], "-k", "--keyword", help="Ad-hoc term, no config ne
 StateOpt = typer.Option(None, "--state", help="Seen-ledger file (default: $PAPERTRIAGE_STATE or the user data dir).")
 PlainOpt = typer.Option(False, "--plain",
                         help="Score with the profiles as written: no term rarity, no related words learned from the listing.")
+
+
+NoPartialOpt = typer.Option(False, "--no-partial",
+                            help="No partial credit: a multi-word term counts only when found whole (per term: partial: false).")
+
+
+def without_partial(profiles: list[Profile], no_partial: bool) -> list[Profile]:
+    """--no-partial: every term as if written with `partial: false`."""
+    if not no_partial:
+        return profiles
+    from dataclasses import replace
+
+    return [replace(p, terms=tuple(replace(t, partial=False) for t in p.terms)) for p in profiles]
 
 
 def load_profiles(config: Optional[str], names: List[str], keywords: List[str],
@@ -182,6 +212,9 @@ def learned_words(profiles: list[Profile]) -> None:
 def summary(stats: dict[str, int]) -> None:
     files = stats.get("files", 0)
     parts = [f"read {stats.get('unique', 0)} papers from {files} listing{'s' if files != 1 else ''}"]
+    if stats.get("partial_only"):
+        parts.append(f"{stats['partial_only']} matched only by single words of multi-word terms or by learned words, "
+                     "not shown (--show-partial to see them)")
     if stats.get("hidden"):
         parts.append(f"{stats['hidden']} already shown hidden (--new-only)")
     if stats.get("merged"):
@@ -213,6 +246,11 @@ def rank_cmd(
     no_record: bool = typer.Option(False, "--no-record", help="Do not remember the papers shown."),
     state: Optional[str] = StateOpt,
     plain: bool = PlainOpt,
+    show_partial: bool = typer.Option(False, "--show-partial",
+                                      help="Also show papers matched only by single words of multi-word terms or learned words."),
+    no_partial: bool = NoPartialOpt,
+    color: ColorMode = ColorOpt,
+    width: Optional[int] = WidthOpt,
 ) -> None:
     """Rank the papers of LISTINGS against your profiles and show what to read first."""
 
@@ -222,7 +260,7 @@ def rank_cmd(
         from papertriage.output import check_output, open_output
         from papertriage.triage import rank_listings
 
-        profiles = load_profiles(config, profile, keyword, threshold)
+        profiles = without_partial(load_profiles(config, profile, keyword, threshold), no_partial)
         check_output(output, listings)
         ledger_path = default_path(state)
         hidden: frozenset[str] = frozenset()
@@ -232,11 +270,11 @@ def rank_cmd(
         with progress_reporter() as progress:
             result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
                                    dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden,
-                                   plain=plain)
+                                   plain=plain, show_partial=show_partial)
         summary(result.stats)
         learned_words(result.profiles)
         options = ExportOptions(
-            color=use_color(output), abstracts=abstracts, sources=listings,
+            color=use_color(output, color), width=width, abstracts=abstracts, sources=listings,
             profiles=[p.name for p in profiles], total=result.total,
         )
         with open_output(output) as out:

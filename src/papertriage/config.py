@@ -18,7 +18,7 @@ KNOWN_FIELDS = ("title", "abstract")
 _TOP_KEYS = {"defaults", "profiles"}
 _DEFAULT_KEYS = {"threshold", "fields", "min_score"}
 _PROFILE_KEYS = {"description", "terms", "exclude", "require", "min_score", "threshold", "fields"}
-_TERM_KEYS = {"term", "weight", "aliases", "exact"}
+_TERM_KEYS = {"term", "weight", "aliases", "exact", "partial"}
 
 
 def user_config_path() -> Path:
@@ -159,11 +159,15 @@ def _term(item: Any, where: str) -> Term:
     exact = item.get("exact", False)
     if not isinstance(exact, bool):
         raise ConfigError(f"{where}.exact: must be true or false")
+    partial = item.get("partial", True)
+    if not isinstance(partial, bool):
+        raise ConfigError(f"{where}.partial: must be true or false")
     return Term(
         str(text).strip(),
         _number(item.get("weight", 1), f"{where}.weight", 0),
         _strings(item.get("aliases"), f"{where}.aliases"),
         exact,
+        partial=partial,
     )
 
 

@@ -193,6 +193,8 @@ class Term:
     """How rare the term is in the listing ranked (see calibration); 1 for a profile as written."""
     learned: bool = False
     """A related word learned from the listing's best matches, not written by the user."""
+    partial: bool = True
+    """The words of a multi-word term found apart earn partial credit (see scoring.PART_CREDIT)."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,12 @@ class Match:
     learned: bool = False
     """The term is a related word learned from the listing, not one of the profile's."""
 
+    @property
+    def whole(self) -> bool:
+        """A real match: the whole term (or an alias) written in the profile, not one of its words
+        found alone (partial credit) nor a learned word."""
+        return self.share == 1.0 and not self.learned
+
 
 @dataclass(frozen=True)
 class Scored:
@@ -246,3 +254,6 @@ class Scored:
     score: float
     profile: str | None
     matches: tuple[Match, ...] = ()
+    partial_only: bool = False
+    """The score comes only from words of multi-word terms found apart or from learned words:
+    no term of the profile matched whole, so rank does not show it as a match by default."""

@@ -89,7 +89,7 @@ class Scorer:
                 closed = tuple(add("".join(patterns[i].words), t.exact, prof.threshold) for i in variants
                                if 2 <= len(patterns[i].words) <= 3 and len("".join(patterns[i].words)) >= 6)
                 variants = tuple(dict.fromkeys(variants + closed))
-                words = content_words([patterns[i] for i in variants])
+                words = content_words([patterns[i] for i in variants]) if t.partial else []
                 parts = tuple(add(w, t.exact, prof.threshold) for w in words)
                 concept_list.append(_Concept(t.term, t.weight, variants, parts, t.rarity, t.learned))
             concepts = tuple(concept_list)
@@ -139,17 +139,19 @@ class Scorer:
                 for j in range(0, len(texts), n)]
 
     def score_profile(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]],
-                      paper: Paper | None = None, with_matches: bool = True) -> tuple[float, tuple[Match, ...]] | None:
-        """The paper's score for one profile and its matches; None when an exclude/require rule drops it.
+                      paper: Paper | None = None, with_matches: bool = True
+                      ) -> tuple[float, tuple[Match, ...], bool] | None:
+        """The paper's score for one profile, its matches, and whether a term of the profile
+        matched whole (see Match.whole); None when an exclude/require rule drops it.
 
         With the paper given, each match also records the words it matched as written there;
-        with_matches=False only computes the (same) score.
+        with_matches=False only computes the (same) score and flag.
         """
         if (cp.exclude or cp.require) and not self._allowed(cp, hits):
             return None
         if not with_matches:
-            total = self._total(cp, hits)
-            return (total, ()) if total is not None and total >= cp.profile.min_score else None
+            total, whole = self._total(cp, hits)
+            return (total, (), whole) if total is not None and total >= cp.profile.min_score else None
         items = self._items(cp, hits)
         if not items:
             return None
@@ -158,7 +160,7 @@ class Scorer:
         matches = tuple(self._match(cp.concepts[c], *cp.profile.fields[f], hit, count, share, paper)
                         for c, f, _, hit, count, share in items)
         score = round(sum(m.contribution for m in matches), 4)
-        return (score, matches) if score >= cp.profile.min_score else None
+        return (score, matches, any(m.whole for m in matches)) if score >= cp.profile.min_score else None
 
     @staticmethod
     def _allowed(cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> bool:
@@ -203,9 +205,10 @@ class Scorer:
                 items.extend((c, f, i, hit, hit.count, cp.part_shares[c]) for c, i, hit in parts)
         return items
 
-    def _total(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> float | None:
-        """The sum of the contributions of _items (None when nothing scores), without building them."""
-        total, found = 0.0, False
+    def _total(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> tuple[float | None, bool]:
+        """The sum of the contributions of _items (None when nothing scores), without building
+        them, and whether a term of the profile matched whole."""
+        total, found, whole = 0.0, False, False
         contribution_of, shares = self._contribution, cp.part_shares
         for f, (field_name, _) in enumerate(cp.profile.fields):
             field_hits = hits.get(field_name)
@@ -213,10 +216,11 @@ class Scorer:
                 best_of, counts, parts = self._field_terms(cp, field_hits)
                 for c, best in best_of.items():
                     total += contribution_of(cp, c, f, best.similarity, counts[c], 1.0)
+                    whole = whole or not cp.concepts[c].learned
                 for c, _, hit in parts:
                     total += contribution_of(cp, c, f, hit.similarity, hit.count, shares[c])
                 found = found or bool(best_of or parts)
-        return round(total, 4) if found else None
+        return (round(total, 4) if found else None), whole
 
     def _contribution(self, cp: _CompiledProfile, c: int, f: int, similarity: float, count: int, share: float) -> float:
         """contribution() of a concept's match in a field, remembered: the same few recur in most papers."""
@@ -237,27 +241,31 @@ class Scorer:
                      contribution=contribution(concept, field_weight, best.similarity, count, share), share=share,
                      rarity=concept.rarity, learned=concept.learned)
 
-    def score(self, paper: Paper, *, detail: bool = True) -> Scored:
+    def score(self, paper: Paper, *, detail: bool = True, whole_first: bool = False) -> Scored:
         """The paper's best profile (first in config order on a tie), or score 0 and no profile.
 
         detail=False leaves out the matches (the score is the same); rank asks for them only for
-        the papers it shows.
+        the papers it shows. whole_first: the best of the profiles with a term matched whole, if
+        any (what rank shows as a match); else the best of all, marked partial_only.
         """
-        return self._best(paper, self.field_hits(paper), detail)
+        return self._best(paper, self.field_hits(paper), detail, whole_first)
 
-    def score_many(self, papers: list[Paper]) -> list[Scored]:
+    def score_many(self, papers: list[Paper], *, whole_first: bool = False) -> list[Scored]:
         """score(paper, detail=False) of each paper, with their words scanned in one pass."""
         hits_of = self.field_hits_many(papers, positions=False)
-        return [self._best(paper, hits, False) for paper, hits in zip(papers, hits_of, strict=True)]
+        return [self._best(paper, hits, False, whole_first) for paper, hits in zip(papers, hits_of, strict=True)]
 
-    def _best(self, paper: Paper, hits: dict[str, dict[int, FieldHit]], detail: bool) -> Scored:
-        best: Scored | None = None
+    def _best(self, paper: Paper, hits: dict[str, dict[int, FieldHit]], detail: bool, whole_first: bool) -> Scored:
+        best: tuple[float, tuple[Match, ...], bool] | None = None
+        name = None
         if any(hits.values()):
             for cp in self.compiled:
                 result = self.score_profile(cp, hits, paper, with_matches=detail)
-                if result and (best is None or result[0] > best.score):
-                    best = built(Scored, paper=paper, score=result[0], profile=cp.profile.name, matches=result[1])
-        return best or built(Scored, paper=paper, score=0.0, profile=None, matches=())
+                if result and (best is None or (whole_first and result[2], result[0]) > (whole_first and best[2], best[0])):
+                    best, name = result, cp.profile.name
+        if best is None:
+            return built(Scored, paper=paper, score=0.0, profile=None, matches=(), partial_only=False)
+        return built(Scored, paper=paper, score=best[0], profile=name, matches=best[1], partial_only=not best[2])
 
     def profile_scores(self, paper: Paper) -> dict[str, float]:
         """The paper's score under every profile (0 where a rule drops it)."""
@@ -275,7 +283,7 @@ class Scorer:
             if cp.profile.name == profile_name:
                 result = self.score_profile(cp, hits, paper)
                 if result:
-                    return Scored(paper, result[0], profile_name, result[1])
+                    return Scored(paper, result[0], profile_name, result[1], not result[2])
         return Scored(paper, 0.0, None, ())
 
 

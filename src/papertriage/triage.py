@@ -69,6 +69,8 @@ class _Shard:
     """The standard input, for a shard that reads `-` (a worker process cannot read it itself)."""
     memo: dict[str, FileRead] | None = None
     """Files calibration has already read, given back instead of read again (one process only)."""
+    show_partial: bool = False
+    """Hold papers whose score is partial_only (see Scored) like the others; else they are only counted."""
 
 
 @dataclass
@@ -79,6 +81,8 @@ class _ShardResult:
     """(group index, scored) of the groups that may make the final ranking."""
     stats: dict[str, int]
     warnings: list[str]
+    partial_only: list[int] = field(default_factory=list)
+    """Group indices of the papers left out because their score is partial_only (see Scored)."""
 
 
 def _keep_best(held: dict[int, Scored], top: int) -> dict[int, Scored]:
@@ -194,13 +198,21 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
 
     floor = shard.min_score
     """The lowest score that can still reach the top: the top-th best so far, once there are that many."""
+    hide_partial = not shard.show_partial and shard.min_score > 0
+    partial_only: set[int] = set()
 
     def score_pending() -> None:
         nonlocal held, floor
         if not pending:
             return
-        for (group, _, fingerprint), scored in zip(pending, scorer.score_many([p for _, p, _ in pending]), strict=True):
+        scores = scorer.score_many([p for _, p, _ in pending], whole_first=not shard.show_partial)
+        for (group, _, fingerprint), scored in zip(pending, scores, strict=True):
             scored_text[group] = fingerprint
+            if hide_partial and scored.partial_only and scored.score >= shard.min_score:
+                partial_only.add(group)
+                held.pop(group, None)
+                continue
+            partial_only.discard(group)
             if scored.score >= floor:
                 held[group] = scored
             else:
@@ -234,7 +246,7 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
                 paper = merge(kept.paper, paper)
                 fingerprint = (paper.title, paper.abstract)
                 if scored_text.get(group) == fingerprint:
-                    held[group] = Scored(paper, kept.score, kept.profile, kept.matches)
+                    held[group] = replace(kept, paper=paper)
                     continue
             elif scored_text.get(group) == fingerprint:
                 continue
@@ -246,7 +258,7 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
     if shard.top:
         held = _keep_best(held, shard.top)
     stats["merged"] = (dedup.merged if dedup else 0) + stats.pop("duplicates", 0)  # skipped unparsed, merged all the same
-    return _ShardResult(groups, sorted(held.items()), stats, warnings)
+    return _ShardResult(groups, sorted(held.items()), stats, warnings, sorted(partial_only))
 
 
 def plan_shards(files: list[str], shard_bytes: int = SHARD_BYTES) -> list[list[str]]:
@@ -271,7 +283,7 @@ Progress = Callable[[int, int], None]
 def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None = None, top: int = 0,
                   min_score: float = 1e-9, dedupe: bool = True, warn: Warn = lambda m: None,
                   jobs: int = 0, progress: Progress | None = None, shard_bytes: int = SHARD_BYTES,
-                  hidden: frozenset[str] = frozenset(), plain: bool = False) -> RankResult:
+                  hidden: frozenset[str] = frozenset(), plain: bool = False, show_partial: bool = False) -> RankResult:
     """Score every paper of the inputs and keep the best.
 
     Inputs are cut into shards (whole files, in order); each shard is ranked on its own, in a
@@ -280,15 +292,18 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     jobs: processes to use (0 = one per core when the input is large enough).
     hidden: keys (see ledger.paper_keys) of papers to leave out, such as those already shown.
     plain: score with the profiles as written, not calibrated on the inputs' first papers.
+    show_partial: also rank the papers whose score is partial_only (see Scored); by default (with
+    min_score > 0) they are left out and counted in stats["partial_only"].
     """
     with _gc_paused():
         return _rank_listings(inputs, profiles, fmt=fmt, top=top, min_score=min_score, dedupe=dedupe, warn=warn,
-                              jobs=jobs, progress=progress, shard_bytes=shard_bytes, hidden=hidden, plain=plain)
+                              jobs=jobs, progress=progress, shard_bytes=shard_bytes, hidden=hidden, plain=plain,
+                              show_partial=show_partial)
 
 
 def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None, top: int, min_score: float,
                    dedupe: bool, warn: Warn, jobs: int, progress: Progress | None, shard_bytes: int,
-                   hidden: frozenset[str], plain: bool) -> RankResult:
+                   hidden: frozenset[str], plain: bool, show_partial: bool) -> RankResult:
     origin = list(expand_with_origin(inputs))
     files = [f for f, _ in origin]
     lenient = frozenset(f for f, walked in origin if walked)
@@ -301,7 +316,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
 
     def tasks_with(scored_with: list[Profile], memo: dict[str, FileRead] | None = None) -> list[_Shard]:
         return [_Shard(chunk, scored_with, fmt, top, min_score, dedupe, hidden, lenient,
-                       stdin if "-" in chunk else None, memo) for chunk in chunks]
+                       stdin if "-" in chunk else None, memo, show_partial) for chunk in chunks]
 
     if jobs == 1:
         # nothing calibration reads is read again: the first shard is scored on from where it
@@ -316,7 +331,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
         if progress:
             progress(0, len(tasks))  # calibration may already have taken a second: show the bar now
         return _merged(_run_here(tasks, progress, ahead), inputs, profiles, top=top, min_score=min_score,
-                       dedupe=dedupe, warn=warn)
+                       dedupe=dedupe, warn=warn, show_partial=show_partial)
     tasks = tasks_with(profiles)
     if plain or not _Workers.can_fork_later():
         with _Workers(tasks, jobs, profiles if plain else None) as workers:  # they read ahead while this calibrates
@@ -326,7 +341,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
                 profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
                 workers.score_with(profiles)
             return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
-                           warn=warn)
+                           warn=warn, show_partial=show_partial)
     # one process fewer reads ahead the later shards while this one calibrates on the first shard's
     # papers; then a last worker, forked with what calibration read, scores the first shard from
     # there: no core waits for calibration, and nothing is read twice
@@ -338,13 +353,16 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
         if progress:
             progress(0, len(tasks))
         return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
-                       warn=warn)
+                       warn=warn, show_partial=show_partial)
 
 
 def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[Profile], *, top: int,
-            min_score: float, dedupe: bool, warn: Warn) -> RankResult:
+            min_score: float, dedupe: bool, warn: Warn, show_partial: bool = False) -> RankResult:
     """The shards' results merged in shard order: duplicates across shards merged, the best kept."""
     stats: dict[str, int] = {}
+    left_out: set[int] = set()
+    """Groups a shard left out as partial_only (a later record of the paper may still match whole)."""
+    hide_partial = not show_partial and min_score > 0
     dedup = Deduplicator() if dedupe else None
     held: dict[int, Scored] = {}
     scorer = _scorer_for(profiles)
@@ -358,25 +376,31 @@ def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[P
             offset += len(result.groups)
         else:
             mapping = [dedup.add_keys(*keys) for keys in result.groups]
+        left_out.update(mapping[index][0] for index in result.partial_only)
         for index, scored in result.held:
             group = mapping[index][0]
             kept = held.get(group)
             if kept is not None:
                 paper = merge(kept.paper, scored.paper)
                 if (paper.title, paper.abstract) != (kept.paper.title, kept.paper.abstract):
-                    scored = scorer.score(paper, detail=False)
+                    scored = scorer.score(paper, detail=False, whole_first=not show_partial)
                 else:
-                    scored = Scored(paper, kept.score, kept.profile, kept.matches)
-                if scored.score < min_score:
+                    scored = replace(kept, paper=paper)
+                if scored.score < min_score or (hide_partial and scored.partial_only):
                     held.pop(group)
+                    if scored.score >= min_score:
+                        left_out.add(group)
                     continue
             held[group] = scored
+            left_out.discard(group)
         if top and len(held) > 4 * top + 256:
             held = _keep_best(held, top)
     stats["merged"] = stats.get("merged", 0) + (dedup.merged if dedup else 0)
     stats["unique"] = dedup.count if dedup else offset
     _check_something_read(inputs, stats)
-    ranked = [scorer.score(s.paper) for s in rank(held.values(), top=top, min_score=min_score)]
+    stats["partial_only"] = len(left_out - held.keys())
+    ranked = [scorer.score(s.paper, whole_first=not show_partial)
+              for s in rank(held.values(), top=top, min_score=min_score)]
     return RankResult(ranked, stats, profiles)
 
 

@@ -76,7 +76,31 @@ def first_sentences(text: str, limit: int = 280) -> str:
     return out
 
 
+@dataclass(frozen=True)
+class TermsFound:
+    """What a paper's matches are, told apart: only `whole` are real matches of the profile."""
+
+    whole: list[str]
+    """The profile's terms found whole (the term or an alias)."""
+    partial: list[str]
+    """Terms of which only some words were found, as `term (only: word, word)`."""
+    learned: list[str]
+    """Related words learned from the listing, as `~word`."""
+
+
+def terms_found(s: Scored) -> TermsFound:
+    whole = list(dict.fromkeys(m.term for m in s.matches if m.whole))
+    parts: dict[str, dict[str, str]] = {}
+    for m in s.matches:
+        if not m.whole and not m.learned and m.term not in whole:
+            parts.setdefault(m.term, {}).setdefault(m.text.lower(), m.text)
+    partial = [f"{term} (only: {', '.join(found.values())})" for term, found in parts.items()]
+    learned = list(dict.fromkeys("~" + m.term for m in s.matches if m.learned))
+    return TermsFound(whole, partial, learned)
+
+
 def matched_terms(s: Scored) -> list[str]:
-    """The profile's terms that matched, then the related words learned from the listing (as ~word)."""
-    return list(dict.fromkeys([m.term for m in s.matches if not m.learned] +
-                              ["~" + m.term for m in s.matches if m.learned]))
+    """The profile's terms that matched whole, then those of which only some words were found
+    (`term (only: word)`), then the related words learned from the listing (`~word`)."""
+    found = terms_found(s)
+    return found.whole + found.partial + found.learned

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from papertriage.exports import ExportOptions, matched_terms
+from papertriage.exports import ExportOptions, terms_found
 from papertriage.models import Paper, Scored
 
-COLUMNS = ["rank", "score", "profile", "title", "matched_terms", "published", "upvotes", "authors",
-           "n_authors", "organization", "categories", "url", "id", "source", "abstract"]
+COLUMNS = ["rank", "score", "profile", "title", "matched_terms", "partial_terms", "learned_words", "published", "upvotes",
+           "authors", "n_authors", "organization", "categories", "url", "id", "source", "abstract"]
 
 
 def safe_cell(value: object) -> str:
@@ -39,6 +39,8 @@ def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
     rows = []
     for n, s in enumerate(results, 1):
         row = paper_row(s.paper)
-        row.update(rank=n, score=f"{s.score:g}", profile=s.profile or "", matched_terms="; ".join(matched_terms(s)))
+        found = terms_found(s)
+        row.update(rank=n, score=f"{s.score:g}", profile=s.profile or "", matched_terms="; ".join(found.whole),
+                   partial_terms="; ".join(found.partial), learned_words="; ".join(w[1:] for w in found.learned))
         rows.append(row)
     write_rows(rows, COLUMNS, out)

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import TextIO
 
-from papertriage.exports import ExportOptions, first_sentences, matched_terms, printable
+from papertriage.exports import ExportOptions, first_sentences, printable, terms_found
 from papertriage.models import Paper, Scored
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~=$-])")
@@ -69,9 +69,13 @@ def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
             if p.upvotes is not None:
                 facts.append(f"▲ {p.upvotes}")
             lines.append(f"- [ ] {head} — {' · '.join(facts)}")
-            terms = matched_terms(s)
-            if terms:
-                lines.append(f"  - matched: {', '.join(md_text(t) for t in terms)}")
+            found = terms_found(s)
+            if found.whole:
+                lines.append(f"  - matched: {', '.join(md_text(t) for t in found.whole)}")
+            if found.partial:
+                lines.append(f"  - partly (single words of a term, not a match): {', '.join(md_text(t) for t in found.partial)}")
+            if found.learned:
+                lines.append(f"  - related words learned from the listing: {', '.join(md_text(t[1:]) for t in found.learned)}")
             excerpt = first_sentences(p.abstract)
             if excerpt:
                 lines.append(f"  - {md_text(excerpt)}")

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from rich.text import Text
 
-from papertriage.exports import ExportOptions, first_sentences, matched_terms, printable, strip_controls
+from papertriage.exports import ExportOptions, first_sentences, printable, strip_controls, terms_found
 from papertriage.models import Scored
 
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\s]+")
@@ -41,6 +41,18 @@ def matched_spans(s: Scored, field: str, text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _WORD.finditer(text) if fold(m.group(0)) in wanted]
 
 
+def _terms_cell(s: Scored) -> Text:
+    """The terms matched whole, then (dim, labelled) those found only in part and the learned words."""
+    found = terms_found(s)
+    cell = Text(printable(", ".join(found.whole)))
+    for label, items in (("partly: ", found.partial), ("related: ", found.learned)):
+        if items:
+            if cell:
+                cell.append("; ")
+            cell.append(printable(label + ", ".join(items)), style="dim")
+    return cell
+
+
 def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -68,7 +80,7 @@ def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
             title = cell
         table.add_row(
             str(n), f"{s.score:.2f}", Text(printable(s.profile or "-")), title,
-            Text(printable(", ".join(matched_terms(s)))), s.paper.published or "",
+            _terms_cell(s), s.paper.published or "",
             "" if s.paper.upvotes is None else str(s.paper.upvotes),
         )
     console.print(table)
