@@ -43,3 +43,34 @@ def test_medline_blocks_are_records_and_stray_lines_are_reported() -> None:
     assert any("line 4: not a tagged line" in w for w in warnings)
     assert any("line 9: record without a PMID line" in w for w in warnings)
     assert any("line 16: record has no title; skipped" in w for w in warnings)
+
+
+# RSS and Atom
+
+
+def test_atom_html_titles_lose_their_tags_and_content_or_media_is_the_abstract() -> None:
+    papers, _ = read("atom-html-content-media.xml")
+    assert [p["title"] for p in papers] == [
+        "In vivo imaging of made-up & real neurons", "A video abstract of a made-up paper", "Spin 1/2 chains"]
+    assert papers[0]["abstract"] == "Two-photon We image neurons in a made-up mouse."
+    assert papers[1]["abstract"] == "Ten minutes on tidal heating."
+    assert papers[2]["abstract"] == "Χρησιμοποιούμε αλυσίδες σπιν."  # any script is kept
+
+
+def test_rss1_dc_description_in_any_script_is_the_abstract() -> None:
+    (paper,), _ = read("rss1-dc-description.rdf")
+    assert paper["title"] == "Модель сна у полярников"
+    assert paper["abstract"] == "Мы изучаем сон на выдуманной полярной станции."
+    assert paper["authors"] == ["Ирина Соколова"]
+
+
+def test_undeclared_html_entities_do_not_refuse_a_feed() -> None:
+    (paper,), _ = read("rss2-html-entities.xml")
+    assert paper["title"] == "Café queues as made-up Markov chains"
+    assert paper["abstract"] == "Waiting times & service — a toy model."
+
+
+def test_rss_090_items_are_read() -> None:
+    papers, _ = read("rss090.rdf")
+    assert [p["title"] for p in papers] == ["Made-up dial-up latency study", "Made-up modem noise survey"]
+    assert papers[0]["url"] == "http://example.org/1"

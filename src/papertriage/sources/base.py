@@ -121,7 +121,31 @@ def parse_xml(text: str, ctx: ParseContext) -> Any:
     try:
         return etree.fromstring(data, parser=xml_parser())
     except etree.XMLSyntaxError as exc:
+        if "Entity '" in str(exc) and (fixed := _html_entities_as_references(data)) != data:
+            try:  # `&nbsp;` and the other HTML entity names feeds use without declaring them
+                return etree.fromstring(fixed, parser=xml_parser())
+            except etree.XMLSyntaxError:
+                pass
         raise InputError(f"{ctx.name}: not well-formed XML ({exc}); check the file is complete") from None
+
+
+_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _html_entities_as_references(data: bytes) -> bytes:
+    """HTML's named entities (`&nbsp;`, `&eacute;`...) as numeric references, which XML knows
+    without a DTD: feeds written by HTML templates use them undeclared. XML's own five and any
+    other name are left as they are (nothing a document declares is ever expanded)."""
+    from html.entities import html5
+
+    def ref(m: re.Match[bytes]) -> bytes:
+        name = m.group(1).decode("ascii")
+        if name in ("amp", "lt", "gt", "quot", "apos"):
+            return m.group(0)
+        value = html5.get(name + ";")
+        return "".join(f"&#{ord(c)};" for c in value).encode("ascii") if value else m.group(0)
+
+    return _ENTITY.sub(ref, data)
 
 
 def text_of(node: Any, path: str, ns: dict[str, str] | None = None) -> str:
