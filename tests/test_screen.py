@@ -87,3 +87,68 @@ def test_real_daily_page_hides_partial_only_papers(seed: Path) -> None:
     assert "Hyperbolic Large Language Models" not in titles
     assert all(any(m["share"] == 1 and not m["learned"] for m in r["matches"]) for r in run.records())
     assert "matched only by single words" in run.stderr
+
+
+def pruning_rows(n: int = 300) -> list[tuple[str, str]]:
+    """20 pruning papers that say `sparsity` and the generic `novel` and `superior`, 10 sparsity
+    papers that never say pruning, weather papers."""
+    rows = []
+    for i in range(n):
+        if i % 15 == 0:
+            rows.append((f"Pruning study {i}", f"A novel pruning reaches superior sparsity; studies emerged {i}."))
+        elif i % 30 == 7:
+            rows.append((f"Structured sparsity {i}", f"A sparse model with structured sparsity {i}."))
+        else:
+            rows.append((f"Radar forecast {i}", f"A weather model for rainfall nowcasting over region {i}."))
+    return rows
+
+
+def pruning_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "listing.csv"
+    path.write_text("title,abstract\n" + "".join(f'"{t}","{a}"\n' for t, a in pruning_rows()), encoding="utf-8")
+    return path
+
+
+def test_generic_academic_words_are_never_learned() -> None:
+    from papertriage.calibration import calibrate
+    from papertriage.models import Profile, Term, make_paper
+
+    sample = [make_paper(title=t, abstract=a, source="test") for t, a in pruning_rows()]
+    [prof] = calibrate([Profile("p", (Term("pruning"),))], sample)
+    assert "sparsity" in prof.learned
+    assert not {"novel", "superior", "studies", "study", "emerged"} & set(prof.learned)
+
+
+def test_no_learn_keeps_rarity_but_learns_nothing(tmp_path: Path) -> None:
+    listing = str(pruning_csv(tmp_path))
+    run = cli("rank", listing, "-k", "pruning", "-f", "jsonl", "--top", "0", "--no-record", "--no-learn")
+    records = run.records()
+    assert len(records) == 20 and "related words learned" not in run.stderr
+    assert all(m["rarity"] > 1 and not m["learned"] for r in records for m in r["matches"])
+    learning = cli("rank", listing, "-k", "pruning", "-f", "jsonl", "--top", "0", "--no-record", "--show-partial")
+    assert any(m["learned"] for r in learning.records() for m in r["matches"])
+    explained = cli("explain", listing, "Pruning study 0", "-k", "pruning", "-f", "json", "--no-learn")
+    import json
+
+    [row] = json.loads(explained.stdout)["profiles"]
+    assert [m["term"] for m in row["matches"]] == ["pruning", "pruning"]
+
+
+def test_learned_words_are_shown_apart_from_matches(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    listing = str(pruning_csv(tmp_path))
+    args = ("rank", listing, "-k", "pruning", "--top", "3", "--no-record")
+    [row, *_] = csv.DictReader(io.StringIO(cli(*args, "-f", "csv").stdout))
+    assert row["matched_terms"] == "pruning" and "sparsity" in row["learned_words"].split("; ")
+    assert "related words learned from the listing: sparsity" in cli(*args, "-f", "md").stdout
+    assert "related: ~sparsity" in cli(*args, "--width", "160").stdout
+
+
+def test_real_scopus_export_learns_no_generic_word(corpora: Path) -> None:
+    run = cli("rank", str(corpora / "bibtex" / "litsearchr_scopus_final.bib"), "-k", "machine learning",
+              "-f", "jsonl", "--top", "0", "--no-record")
+    learned = {m["term"] for r in run.records() for m in r["matches"] if m["learned"]}
+    assert not {"studies", "likely", "known", "efforts", "established", "wide", "nine"} & learned
+    assert len(run.records()) < 50

@@ -15,7 +15,8 @@ processes, and `rank`, `evaluate` and `explain` agree.
   that match exactly (their inflections too): up to RELATED of them, chosen by (share of the top
   papers holding the word) x log(n / papers holding it). Together they weigh RELATED_SHARE of a top
   paper's mean score, each in proportion to log(n / papers holding it). Words of the profile's own
-  terms, common words and words with digits are never learned. This is pseudo-relevance feedback
+  terms, common words, generic academic words (GENERIC) and words with digits are never learned,
+  nor any word for a profile with learn=False (--no-learn). This is pseudo-relevance feedback
   (Rocchio, RM3), kept explainable: each learned word is a match of its own (`~word`).
 """
 
@@ -52,6 +53,23 @@ COMMON = STOPWORDS | frozenset("""
     use used uses new one two three first second well
 """.split())
 """Words never learned: function words and the phrasing every abstract shares."""
+
+GENERIC = frozenset("""
+    novel high higher highly low lower large small superior inferior better best strong emerged emerge emerging
+    recent recently existing various several many numerous key important significant significantly substantial
+    substantially effective effectively remarkable remarkably promising powerful robust
+    demonstrate demonstrated achieve achieved outperform improve improved improvement enhance enhanced
+    performance framework task problem challenge challenging address introduce introduced leverage
+    extensive experiment experimental evaluate evaluation empirical analysis analyze data dataset benchmark
+    work field domain area including provide enable allow offer require remain often widely wide known
+    likely unlikely study studies studied effort established reach furthermore moreover respectively specifically particular
+    different specific overall general generally simple common typical current state art previous prior
+    finally further additionally importantly notably particularly potential potentially crucial critical
+    four five six seven eight nine ten aim aims goal purpose investigate investigated examine examined
+    conducted conduct total included include identified identify obtained using
+""".split())
+"""Generic academic words, never learned as related words (with their inflections): they recur in
+the top papers of any listing (`novel`, `superior`, `studies`) and tell nothing of the topic."""
 
 
 def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]:
@@ -90,7 +108,7 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
             result = rare_scorer.score_profile(cp, paper_hits, with_matches=False) if any(paper_hits.values()) else None
             if result and result[0] > 0:
                 scores.append((result[0], i))
-        related = _related_words(cp.profile, scores, vocab) if vocab is not None else ()
+        related = _related_words(cp.profile, scores, vocab) if vocab is not None and cp.profile.learn else ()
         out.append(replace(cp.profile, terms=cp.profile.terms + related))
     return out
 
@@ -108,9 +126,11 @@ class _Vocabulary:
         self.papers = papers
         self._stem: dict[bytes, str | None] = {}
         """Word -> its stem, None for a word never learned."""
+        generic = {stem(w) for w in GENERIC}
         for raw in set().union(*papers):
             w = raw.decode()
-            self._stem[raw] = stem_of(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
+            st = stem_of(w) if len(w) > 2 and w not in COMMON and w.isalpha() else None
+            self._stem[raw] = None if st in generic else st
 
     def stems(self, i: int) -> set[str]:
         """The stems of paper i's words that may be learned."""

@@ -147,11 +147,24 @@ ConfigOpt = typer.Option(None, "-c", "--config", help="Config file with profiles
 KeywordOpt = typer.Option([], "-k", "--keyword", help="Ad-hoc term, no config needed (repeatable).")
 StateOpt = typer.Option(None, "--state", help="Seen-ledger file (default: $PAPERTRIAGE_STATE or the user data dir).")
 PlainOpt = typer.Option(False, "--plain",
-                        help="Score with the profiles as written: no term rarity, no related words learned from the listing.")
+                        help="Score with the profiles as written: no term rarity, nothing learned (see --no-learn).")
 
 
 NoPartialOpt = typer.Option(False, "--no-partial",
                             help="No partial credit: a multi-word term counts only when found whole (per term: partial: false).")
+
+
+NoLearnOpt = typer.Option(False, "--no-learn",
+                          help="Learn no related words from the listing (nor from decisions); rarity stays (see --plain).")
+
+
+def without_learning(profiles: list[Profile], no_learn: bool) -> list[Profile]:
+    """--no-learn: calibration keeps rarity but learns no words for these profiles."""
+    if not no_learn:
+        return profiles
+    from dataclasses import replace
+
+    return [replace(p, learn=False) for p in profiles]
 
 
 def without_partial(profiles: list[Profile], no_partial: bool) -> list[Profile]:
@@ -206,7 +219,7 @@ def learned_words(profiles: list[Profile]) -> None:
     for prof in profiles:
         if prof.learned:
             sys.stderr.write(f"{prof.name}: related words learned from the listing: {', '.join(prof.learned)} "
-                             "(--plain to score without them)\n")
+                             "(--no-learn to score without them)\n")
 
 
 def summary(stats: dict[str, int]) -> None:
@@ -249,6 +262,7 @@ def rank_cmd(
     show_partial: bool = typer.Option(False, "--show-partial",
                                       help="Also show papers matched only by single words of multi-word terms or learned words."),
     no_partial: bool = NoPartialOpt,
+    no_learn: bool = NoLearnOpt,
     color: ColorMode = ColorOpt,
     width: Optional[int] = WidthOpt,
 ) -> None:
@@ -260,7 +274,8 @@ def rank_cmd(
         from papertriage.output import check_output, open_output
         from papertriage.triage import rank_listings
 
-        profiles = without_partial(load_profiles(config, profile, keyword, threshold), no_partial)
+        profiles = without_learning(without_partial(load_profiles(config, profile, keyword, threshold), no_partial),
+                                    no_learn)
         check_output(output, listings)
         ledger_path = default_path(state)
         hidden: frozenset[str] = frozenset()
@@ -381,6 +396,7 @@ def explain_cmd(
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Output format."),
     source_format: Optional[str] = FromOpt,
     plain: bool = PlainOpt,
+    no_learn: bool = NoLearnOpt,
 ) -> None:
     """Show why the paper whose title best matches TEXT scored what it did: every match and the total."""
 
@@ -392,7 +408,7 @@ def explain_cmd(
         if len(listing) < 2:
             raise InputError("explain needs a listing and the title text to look for: papertriage explain LISTING TEXT")
         *inputs, text = listing
-        profiles = load_profiles(config, profile, keyword, None)
+        profiles = without_learning(load_profiles(config, profile, keyword, None), no_learn)
         paper = find_paper(parse_listings(inputs, fmt=source_format, warn=warn), text)
         if paper is None:
             raise InputError(f"no paper in {', '.join(inputs)}")
@@ -415,6 +431,7 @@ def evaluate_cmd(
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="Output format."),
     source_format: Optional[str] = FromOpt,
     plain: bool = PlainOpt,
+    no_learn: bool = NoLearnOpt,
 ) -> None:
     """How well each profile ranks the kept papers first: AP, recall at 10/20%, WSS@95, P@10, nDCG@10."""
 
@@ -422,7 +439,7 @@ def evaluate_cmd(
         from papertriage.evaluation import evaluate, load_labelled
         from papertriage.exports.evaluation import render_json, render_table
 
-        profiles = load_profiles(config, profile, keyword, None)
+        profiles = without_learning(load_profiles(config, profile, keyword, None), no_learn)
         papers, flags = load_labelled(listings, fmt=source_format, column=label_column, labels_file=labels, warn=warn)
         show_report(fmt, evaluate(papers, flags, profiles, plain=plain), render_json, render_table)
 

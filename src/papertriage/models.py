@@ -209,6 +209,9 @@ class Profile:
     min_score: float = 0.0
     threshold: float = 88.0
     fields: tuple[tuple[str, float], ...] = (("title", 3.0), ("abstract", 1.0))
+    learn: bool = True
+    """Calibration may learn related words for it from the listing (and the learning module words
+    from decisions); False (--no-learn) keeps only rarity."""
 
     @property
     def learned(self) -> list[str]:
