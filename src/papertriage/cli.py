@@ -446,14 +446,23 @@ def evaluate_cmd(
     guarded(run)
 
 
-@app.command("profiles")
+profiles_app = typer.Typer(help="List the profiles and their terms (--lint: against a listing); "
+                                "`profiles import`: a Boolean search string as a profile.",
+                           invoke_without_command=True)
+app.add_typer(profiles_app, name="profiles")
+
+
+@profiles_app.callback()
 def profiles_cmd(
+    ctx: typer.Context,
     config: Optional[str] = ConfigOpt,
     profile: List[str] = typer.Option([], "-p", "--profile", help="Only this profile (repeatable)."),
     lint_listing: List[str] = typer.Option([], "--lint", help="Check the terms against this listing (repeatable)."),
     source_format: Optional[str] = FromOpt,
 ) -> None:
     """List the profiles and their terms; with --lint, how many papers each term matches and risky terms."""
+    if ctx.invoked_subcommand is not None:
+        return
 
     def run() -> None:
         from rich.console import Console
@@ -495,6 +504,64 @@ def profiles_cmd(
                                    f"{', '.join(prof.learned)} (make one a term or alias to weigh it yourself)"))
         flagged = sum(1 for r in reports if r.warnings)
         sys.stderr.write(f"{flagged} of {len(reports)} terms have warnings\n")
+
+    guarded(run)
+
+
+def _s(items: list[Any]) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+class QuerySyntax(str, Enum):
+    auto = "auto"
+    pubmed = "pubmed"
+    ovid = "ovid"
+    scopus = "scopus"
+    wos = "wos"
+
+
+@profiles_app.command("import")
+def profiles_import_cmd(
+    query: str = typer.Argument(..., help="The search string, or a file holding it ('-' for stdin).", show_default=False),
+    name: str = typer.Option(..., "--name", help="Name of the new profile.", show_default=False),
+    syntax: QuerySyntax = typer.Option(QuerySyntax.auto, "--syntax", help="The database the string is written for."),
+    output: Optional[str] = typer.Option(None, "-o", "--output",
+                                         help="Add the profile to this config (atomically, keeping the rest of it)."),
+) -> None:
+    """Turn a Boolean search string (PubMed, Ovid, Scopus, Web of Science) into a profile; print its YAML."""
+
+    def run() -> None:
+        from papertriage.errors import InputError
+        from papertriage.output import check_output, open_output
+        from papertriage.query import add_to_config, config_yaml, import_query, note_lines
+
+        if query == "-":
+            text = sys.stdin.read()
+        elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
+            try:
+                text = Path(query).read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"{query}: cannot read the search string ({exc})") from None
+        else:
+            text = query
+        check_output(output, [])
+        imported = import_query(text, name, syntax.value)
+        notes = note_lines(imported)
+        for line in notes:
+            warn(f"not exact: {line}")
+        if output and output != "-":
+            target = Path(output)
+            current = target.read_text(encoding="utf-8-sig") if target.is_file() else None
+            updated = add_to_config(current, imported, output)
+            with open_output(output) as out:
+                out.write(updated)
+        else:
+            sys.stdout.write(config_yaml(imported))
+        excluded = f", {len(imported.exclude)} excluded term{_s(imported.exclude)}" if imported.exclude else ""
+        sys.stderr.write(f"{'added' if output and output != '-' else 'imported'} profile {name} "
+                         f"({imported.syntax}): {len(imported.concepts)} concept{_s(imported.concepts)}{excluded}"
+                         f"{f'; {len(notes)} part{_s(notes)} not translated exactly (above)' if notes else ''}"
+                         f"{f' to {output}' if output and output != '-' else ''}\n")
 
     guarded(run)
 

@@ -17,8 +17,10 @@ DEFAULT_FIELDS = (("title", 3.0), ("abstract", 1.0))
 KNOWN_FIELDS = ("title", "abstract")
 _TOP_KEYS = {"defaults", "profiles"}
 _DEFAULT_KEYS = {"threshold", "fields", "min_score"}
-_PROFILE_KEYS = {"description", "terms", "exclude", "require", "min_score", "threshold", "fields"}
-_TERM_KEYS = {"term", "weight", "aliases", "exact", "partial"}
+_PROFILE_KEYS = {"description", "terms", "exclude", "require", "min_score", "threshold", "fields", "concepts"}
+_TERM_KEYS = {"term", "weight", "aliases", "exact", "partial", "fields"}
+_ALIAS_KEYS = {"term", "fields"}
+CONCEPTS = ("any", "all")
 
 
 def user_config_path() -> Path:
@@ -143,6 +145,41 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _field_names(value: Any, where: str) -> tuple[str, ...]:
+    """A term's `fields:`, the fields it is looked for in (a list of field names)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: must be a list of field names, e.g. [title, abstract]")
+    for name in value:
+        if name not in KNOWN_FIELDS:
+            raise ConfigError(f"{where}: unknown field {name!r}; use {' or '.join(KNOWN_FIELDS)}")
+    return tuple(dict.fromkeys(value))
+
+
+def _aliases(value: Any, where: str, scope: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The aliases and each one's fields: a phrase (the term's fields) or {term: ..., fields: [...]}."""
+    if value is None:
+        return (), ()
+    items = [value] if isinstance(value, (str, dict)) else value
+    if not isinstance(items, list):
+        raise ConfigError(f"{where}: must be a list of words or phrases")
+    texts: list[str] = []
+    scopes: list[tuple[str, ...]] = []
+    for k, item in enumerate(items):
+        if isinstance(item, dict):
+            _unknown(item, _ALIAS_KEYS, f"{where}[{k}]")
+            raw = item.get("term")
+            if not isinstance(raw, (str, int, float)) or isinstance(raw, bool) or not str(raw).strip():
+                raise ConfigError(f"{where}[{k}].term: missing or empty")
+            texts.append(str(raw).strip())
+            scopes.append(_field_names(item["fields"], f"{where}[{k}].fields") if "fields" in item else scope)
+        else:
+            texts.append(_strings([item], where)[0])
+            scopes.append(scope)
+    return tuple(texts), tuple(scopes)
+
+
 def _term(item: Any, where: str) -> Term:
     if isinstance(item, (str, int, float)) and not isinstance(item, bool):
         text = str(item).strip()
@@ -162,12 +199,16 @@ def _term(item: Any, where: str) -> Term:
     partial = item.get("partial", True)
     if not isinstance(partial, bool):
         raise ConfigError(f"{where}.partial: must be true or false")
+    scope = _field_names(item["fields"], f"{where}.fields") if "fields" in item else ()
+    aliases, alias_scopes = _aliases(item.get("aliases"), f"{where}.aliases", scope)
+    scopes = (scope, *alias_scopes)
     return Term(
         str(text).strip(),
         _number(item.get("weight", 1), f"{where}.weight", 0),
-        _strings(item.get("aliases"), f"{where}.aliases"),
+        aliases,
         exact,
         partial=partial,
+        scopes=scopes if any(scopes) else (),
     )
 
 
@@ -194,7 +235,7 @@ def profiles_from_data(data: Any, where: str) -> list[Profile]:
         terms = body.get("terms")
         if not isinstance(terms, list) or not terms:
             raise ConfigError(f"{at}: terms: must be a non-empty list")
-        profiles.append(Profile(
+        profile = Profile(
             name=str(name),
             terms=tuple(_term(t, f"{at}: terms[{i}]") for i, t in enumerate(terms)),
             description=str(body.get("description") or ""),
@@ -203,8 +244,28 @@ def profiles_from_data(data: Any, where: str) -> list[Profile]:
             min_score=_number(body.get("min_score", min_score), f"{at}: min_score", 0),
             threshold=_number(body.get("threshold", threshold), f"{at}: threshold", 0, 100),
             fields=_fields(body["fields"], f"{at}: fields") if "fields" in body else fields,
-        ))
+            concepts=_concepts(body.get("concepts", "any"), f"{at}: concepts"),
+        )
+        _check_scopes(profile, at)
+        profiles.append(profile)
     return profiles
+
+
+def _check_scopes(profile: Profile, at: str) -> None:
+    """A term looked for in a field the profile does not score would never match."""
+    scored = {name for name, _ in profile.fields}
+    for i, t in enumerate(profile.terms):
+        for scope in t.scopes:
+            missing = [f for f in scope if f not in scored]
+            if missing:
+                raise ConfigError(f"{at}: terms[{i}].fields: {missing[0]!r} is not among the profile's fields "
+                                  f"({', '.join(sorted(scored))}); add it to fields: with a weight")
+
+
+def _concepts(value: Any, where: str) -> str:
+    if value not in CONCEPTS:
+        raise ConfigError(f"{where}: must be 'any' or 'all' (all: the terms are concepts joined by AND), got {value!r}")
+    return str(value)
 
 
 def adhoc_profile(terms: list[str], threshold: float = DEFAULT_THRESHOLD) -> Profile:

@@ -56,7 +56,9 @@ def render_table(report: Explanation, out: TextIO, color: bool) -> None:
         f"saturation(c) = c·{SATURATION + 1:g}/(c+{SATURATION:g}); ~word: a related word learned from the listing",
         style="dim"))
     for profile, scored in report.per_profile:
-        table = Table(title=f"{profile.name}: {scored.score:g}", title_justify="left")
+        coverage = scored.matches[0].coverage if scored.matches else 1.0
+        scaled = f" (every contribution × coverage {coverage:g}: the share of its concepts matched)" if coverage != 1 else ""
+        table = Table(title=f"{profile.name}: {scored.score:g}{scaled}", title_justify="left")
         for col in ("term", "field", "matched text", "similarity", "count", "term w", "rarity", "field w", "share",
                     "contribution"):
             table.add_column(col, justify="right" if col not in ("term", "field", "matched text") else "left")

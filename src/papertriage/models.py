@@ -195,6 +195,13 @@ class Term:
     """A related word learned from the listing's best matches, not written by the user."""
     partial: bool = True
     """The words of a multi-word term found apart earn partial credit (see scoring.PART_CREDIT)."""
+    scopes: tuple[tuple[str, ...], ...] = ()
+    """Per variant (the term, then each alias), the fields it is looked for in; () for every field
+    of the profile. Empty when no variant is scoped (a field tag of an imported search string)."""
+
+    def scope(self, variant: int) -> tuple[str, ...]:
+        """The fields variant (0 the term, 1.. its aliases) is looked for in; () for all of them."""
+        return self.scopes[variant] if self.scopes else ()
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,9 @@ class Profile:
     learn: bool = True
     """Calibration may learn related words for it from the listing (and the learning module words
     from decisions); False (--no-learn) keeps only rarity."""
+    concepts: str = "any"
+    """'all': the terms are concepts joined by AND (an imported search string), and each
+    contribution is scaled by the share of them the paper matches (see Match.coverage)."""
 
     @property
     def learned(self) -> list[str]:
@@ -241,6 +251,9 @@ class Match:
     """The term's rarity factor in the listing (1 with --plain and for learned words)."""
     learned: bool = False
     """The term is a related word learned from the listing, not one of the profile's."""
+    coverage: float = 1.0
+    """For a profile with `concepts: all`: the share of its terms (concepts) the paper matches
+    whole in some field, which scales every contribution; 1 otherwise."""
 
     @property
     def whole(self) -> bool:

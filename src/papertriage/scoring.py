@@ -18,15 +18,39 @@ PART_CREDIT = 0.5
 STOPWORDS = frozenset("a an and are as at by for from in into is of on or the to via with using based".split())
 
 
+COVERAGE_POWER = 1.0
+"""With `concepts: all`: coverage = (concepts matched / concepts) ** COVERAGE_POWER."""
+
+
+def _coverage(cp: _CompiledProfile, matched: set[int]) -> float:
+    """The share of a `concepts: all` profile's own concepts matched whole in some field (1 otherwise)."""
+    if not cp.own:
+        return 1.0
+    return round((len(cp.own & matched) / len(cp.own)) ** COVERAGE_POWER, 4)
+
+
 def saturate(count: int) -> float:
     return count * (SATURATION + 1) / (count + SATURATION)
 
 
-def contribution(concept: _Concept, field_weight: float, similarity: float, count: int, share: float) -> float:
-    """weight x rarity x field weight x similarity/100 x saturation(count) x share, from the similarity
-    rounded as the explanation shows it, so the explanation reproduces the score exactly."""
-    return round(concept.weight * concept.rarity * field_weight * round(similarity, 1) / 100 * saturate(count) * share,
-                 4)
+def contribution(concept: _Concept, field_weight: float, similarity: float, count: int, share: float,
+                 coverage: float = 1.0) -> float:
+    """weight x rarity x field weight x similarity/100 x saturation(count) x share x coverage, from
+    the similarity rounded as the explanation shows it, so the explanation reproduces the score exactly."""
+    return round(concept.weight * concept.rarity * field_weight * round(similarity, 1) / 100 * saturate(count) * share
+                 * coverage, 4)
+
+
+def _scoped(scopes: list[tuple[int, tuple[str, ...]]]) -> dict[int, tuple[str, ...]]:
+    """Pattern -> the fields it is looked for in (() for all), a pattern met twice taking both scopes."""
+    out: dict[int, tuple[str, ...]] = {}
+    for i, scope in scopes:
+        if i in out:
+            kept = out[i]
+            out[i] = () if not kept or not scope else tuple(dict.fromkeys(kept + scope))
+        else:
+            out[i] = scope
+    return out
 
 
 def content_words(variants: list[Pattern]) -> list[str]:
@@ -49,6 +73,8 @@ class _Concept:
     """One-word patterns of its content words (partial credit when the whole term is not found)."""
     rarity: float = 1.0
     learned: bool = False
+    scopes: tuple[tuple[str, ...], ...] = ()
+    """Per pattern, then per part, the fields it is looked for in (() for every field); empty when none is scoped."""
 
 
 @dataclass(frozen=True)
@@ -57,12 +83,37 @@ class _CompiledProfile:
     concepts: tuple[_Concept, ...]
     exclude: frozenset[int]
     require: frozenset[int]
-    concepts_of: dict[int, tuple[int, ...]]
-    """Pattern index -> the concepts (by position) it belongs to."""
-    parts_of: dict[int, tuple[int, ...]]
-    """Pattern index -> the concepts it is a content word of."""
+    concepts_of: tuple[dict[int, tuple[int, ...]], ...]
+    """Per field of the profile: pattern index -> the concepts (by position) it belongs to there."""
+    parts_of: tuple[dict[int, tuple[int, ...]], ...]
+    """Per field: pattern index -> the concepts it is a content word of there."""
     part_shares: tuple[float, ...] = ()
     """Per concept, the share of its weight one of its content words earns alone."""
+    own: frozenset[int] = frozenset()
+    """With `concepts: all`, the concepts written in the profile (not learned words), whose share a
+    paper matches scales its contributions; empty otherwise."""
+
+
+def _by_field(prof: Profile, concepts: tuple[_Concept, ...]
+              ) -> tuple[tuple[dict[int, tuple[int, ...]], ...], tuple[dict[int, tuple[int, ...]], ...]]:
+    """Per field of the profile, pattern -> the concepts it is a variant of there, and pattern -> the
+    concepts it is a content word of there (a scoped variant counts only in its fields)."""
+    concepts_in: list[dict[int, tuple[int, ...]]] = []
+    parts_in: list[dict[int, tuple[int, ...]]] = []
+    for field_name, _ in prof.fields:
+        concepts_of: dict[int, tuple[int, ...]] = {}
+        parts_of: dict[int, tuple[int, ...]] = {}
+        for c, concept in enumerate(concepts):
+            n = len(concept.patterns)
+            for k, i in enumerate(concept.patterns):
+                if not concept.scopes or not concept.scopes[k] or field_name in concept.scopes[k]:
+                    concepts_of[i] = (*concepts_of.get(i, ()), c)
+            for k, i in enumerate(concept.parts):
+                if not concept.scopes or not concept.scopes[n + k] or field_name in concept.scopes[n + k]:
+                    parts_of[i] = (*parts_of.get(i, ()), c)
+        concepts_in.append(concepts_of)
+        parts_in.append(parts_of)
+    return tuple(concepts_in), tuple(parts_in)
 
 
 class Scorer:
@@ -84,36 +135,33 @@ class Scorer:
         for prof in profiles:
             concept_list = []
             for t in prof.terms:
-                variants = tuple(add(x, t.exact, prof.threshold) for x in (t.term, *t.aliases))
+                scoped = [(add(x, t.exact, prof.threshold), t.scope(v)) for v, x in enumerate((t.term, *t.aliases))]
                 # the closed form of a short phrase: "anti-inflammatory" also finds "antiinflammatory"
-                closed = tuple(add("".join(patterns[i].words), t.exact, prof.threshold) for i in variants
-                               if 2 <= len(patterns[i].words) <= 3 and len("".join(patterns[i].words)) >= 6)
-                variants = tuple(dict.fromkeys(variants + closed))
+                scoped += [(add("".join(patterns[i].words), t.exact, prof.threshold), scope) for i, scope in scoped
+                           if 2 <= len(patterns[i].words) <= 3 and len("".join(patterns[i].words)) >= 6]
+                variants = _scoped(scoped)
                 words = content_words([patterns[i] for i in variants]) if t.partial else []
-                parts = tuple(add(w, t.exact, prof.threshold) for w in words)
-                concept_list.append(_Concept(t.term, t.weight, variants, parts, t.rarity, t.learned))
+                parts = _scoped([(add(w, t.exact, prof.threshold), scope) for w in words
+                                 for i, scope in variants.items() if w in patterns[i].words and len(patterns[i].words) > 1])
+                scopes = (*variants.values(), *parts.values()) if t.scopes else ()
+                concept_list.append(_Concept(t.term, t.weight, tuple(variants), tuple(parts), t.rarity, t.learned,
+                                             scopes))
             concepts = tuple(concept_list)
-            concepts_of: dict[int, tuple[int, ...]] = {}
-            parts_of: dict[int, tuple[int, ...]] = {}
-            for c, concept in enumerate(concepts):
-                for i in dict.fromkeys(concept.patterns):
-                    concepts_of[i] = (*concepts_of.get(i, ()), c)
-                for i in dict.fromkeys(concept.parts):
-                    parts_of[i] = (*parts_of.get(i, ()), c)
             compiled.append(_CompiledProfile(
                 prof,
                 concepts,
                 frozenset(add(x, False, prof.threshold) for x in prof.exclude),
                 frozenset(add(x, False, prof.threshold) for x in prof.require),
-                concepts_of,
-                parts_of,
+                *_by_field(prof, concepts),
                 tuple(round(PART_CREDIT / len(c.parts), 4) if c.parts else 0.0 for c in concepts),
+                frozenset(c for c, concept in enumerate(concepts) if not concept.learned)
+                if prof.concepts == "all" else frozenset(),
             ))
         self.compiled = compiled
         """Per profile, in config order: its concepts and their pattern indices (read by lint)."""
         self.matcher = Matcher(patterns)
-        self._contributions: dict[tuple[int, int, int, float, int, float], float] = {}
-        """(profile, concept, field, similarity, count, share) -> contribution (see _contribution)."""
+        self._contributions: dict[tuple[int, int, int, float, int, float, float], float] = {}
+        """(profile, concept, field, similarity, count, share, coverage) -> contribution (see _contribution)."""
         self.fields = sorted({f for prof in profiles for f, _ in prof.fields})
 
     def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
@@ -157,7 +205,8 @@ class Scorer:
             return None
         # in config order of terms and fields, the words of a term in the term's order
         items.sort(key=lambda item: (item[0], item[1], cp.concepts[item[0]].parts.index(item[2]) if item[2] >= 0 else -1))
-        matches = tuple(self._match(cp.concepts[c], *cp.profile.fields[f], hit, count, share, paper)
+        coverage = _coverage(cp, {c for c, _, i, *_ in items if i < 0})
+        matches = tuple(self._match(cp.concepts[c], *cp.profile.fields[f], hit, count, share, paper, coverage)
                         for c, f, _, hit, count, share in items)
         score = round(sum(m.contribution for m in matches), 4)
         return (score, matches, any(m.whole for m in matches)) if score >= cp.profile.min_score else None
@@ -169,7 +218,7 @@ class Scorer:
         return cp.exclude.isdisjoint(found) and not (cp.require and cp.require.isdisjoint(found))
 
     @staticmethod
-    def _field_terms(cp: _CompiledProfile, field_hits: dict[int, FieldHit]
+    def _field_terms(cp: _CompiledProfile, f: int, field_hits: dict[int, FieldHit]
                      ) -> tuple[dict[int, FieldHit], dict[int, int], list[tuple[int, int, FieldHit]]]:
         """What scores in one field: each term found whole there, with its best variant's hit (the
         first among equals) and all its variants' count; and (term, pattern, hit) for each word of a
@@ -177,7 +226,7 @@ class Scorer:
         best_of: dict[int, FieldHit] = {}
         counts: dict[int, int] = {}
         parts: list[tuple[int, int, FieldHit]] = []
-        concepts_of, parts_of = cp.concepts_of, cp.parts_of
+        concepts_of, parts_of = cp.concepts_of[f], cp.parts_of[f]
         for i, hit in field_hits.items():
             for c in concepts_of.get(i, ()):
                 best = best_of.get(c)
@@ -200,7 +249,7 @@ class Scorer:
         for f, (field_name, _) in enumerate(cp.profile.fields):
             field_hits = hits.get(field_name)
             if field_hits:
-                best_of, counts, parts = self._field_terms(cp, field_hits)
+                best_of, counts, parts = self._field_terms(cp, f, field_hits)
                 items.extend((c, f, -1, best, counts[c], 1.0) for c, best in best_of.items())
                 items.extend((c, f, i, hit, hit.count, cp.part_shares[c]) for c, i, hit in parts)
         return items
@@ -208,12 +257,19 @@ class Scorer:
     def _total(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> tuple[float | None, bool]:
         """The sum of the contributions of _items (None when nothing scores), without building
         them, and whether a term of the profile matched whole."""
+        if cp.own:
+            items = self._items(cp, hits)
+            matched = {c for c, _, i, *_ in items if i < 0}
+            coverage = _coverage(cp, matched)
+            total = round(sum(self._contribution(cp, c, f, hit.similarity, count, share, coverage)
+                              for c, f, _, hit, count, share in items), 4) if items else None
+            return total, not matched.isdisjoint(cp.own)
         total, found, whole = 0.0, False, False
         contribution_of, shares = self._contribution, cp.part_shares
         for f, (field_name, _) in enumerate(cp.profile.fields):
             field_hits = hits.get(field_name)
             if field_hits:
-                best_of, counts, parts = self._field_terms(cp, field_hits)
+                best_of, counts, parts = self._field_terms(cp, f, field_hits)
                 for c, best in best_of.items():
                     total += contribution_of(cp, c, f, best.similarity, counts[c], 1.0)
                     whole = whole or not cp.concepts[c].learned
@@ -222,24 +278,25 @@ class Scorer:
                 found = found or bool(best_of or parts)
         return (round(total, 4) if found else None), whole
 
-    def _contribution(self, cp: _CompiledProfile, c: int, f: int, similarity: float, count: int, share: float) -> float:
+    def _contribution(self, cp: _CompiledProfile, c: int, f: int, similarity: float, count: int, share: float,
+                      coverage: float = 1.0) -> float:
         """contribution() of a concept's match in a field, remembered: the same few recur in most papers."""
-        key = (id(cp), c, f, similarity, count, share)
+        key = (id(cp), c, f, similarity, count, share, coverage)
         value = self._contributions.get(key)
         if value is None:
             if len(self._contributions) >= 100_000:
                 self._contributions.clear()
             value = self._contributions[key] = contribution(cp.concepts[c], cp.profile.fields[f][1], similarity, count,
-                                                            share)
+                                                            share, coverage)
         return value
 
     def _match(self, concept: _Concept, field_name: str, field_weight: float, best: FieldHit, count: int,
-               share: float, paper: Paper | None) -> Match:
+               share: float, paper: Paper | None, coverage: float = 1.0) -> Match:
         text = self.matcher.matched_text(getattr(paper, field_name), best.start, best.end) if paper else ""
         return Match(term=concept.term, field=field_name, text=text, similarity=round(best.similarity, 1),
                      count=count, term_weight=concept.weight, field_weight=field_weight,
-                     contribution=contribution(concept, field_weight, best.similarity, count, share), share=share,
-                     rarity=concept.rarity, learned=concept.learned)
+                     contribution=contribution(concept, field_weight, best.similarity, count, share, coverage),
+                     share=share, rarity=concept.rarity, learned=concept.learned, coverage=coverage)
 
     def score(self, paper: Paper, *, detail: bool = True, whole_first: bool = False) -> Scored:
         """The paper's best profile (first in config order on a tie), or score 0 and no profile.

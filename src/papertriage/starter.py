@@ -50,4 +50,11 @@ profiles:
       - hyperparameter
       - {term: ZeRO, exact: true}
     min_score: 1
+
+  # A profile imported from a Boolean search string (`papertriage profiles import QUERY --name NAME`):
+  # review:
+  #   concepts: all          # the terms are concepts joined by AND: scores scale with the share matched
+  #   terms:
+  #     - {term: migraine, fields: [title, abstract], aliases: [headache*]}   # fields: where it is looked for
+  #     - {term: sumatriptan, aliases: [zolmitriptan, {term: triptan*, fields: [title]}]}
 """
