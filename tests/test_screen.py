@@ -152,3 +152,36 @@ def test_real_scopus_export_learns_no_generic_word(corpora: Path) -> None:
     learned = {m["term"] for r in run.records() for m in r["matches"] if m["learned"]}
     assert not {"studies", "likely", "known", "efforts", "established", "wide", "nine"} & learned
     assert len(run.records()) < 50
+
+
+def test_an_alias_that_is_the_plural_counts_once(tmp_path: Path) -> None:
+    import json
+
+    listing = str(diffusion_page(tmp_path))
+    config = tmp_path / "c.yaml"
+
+    def explained(terms: str) -> dict:  # type: ignore[type-arg]
+        config.write_text(f"profiles:\n  d:\n    terms:\n{terms}", encoding="utf-8")
+        run = cli("explain", listing, "Hyperbolic Large Language Models", "-c", str(config), "-f", "json", "--plain")
+        return json.loads(run.stdout)  # type: ignore[no-any-return]
+
+    alone = explained("      - diffusion model\n")
+    plural = explained("      - {term: diffusion model, aliases: [diffusion models, Diffusion-Models]}\n")
+    assert plural["score"] == alone["score"] > 0
+    assert len(plural["profiles"][0]["matches"]) == len(alone["profiles"][0]["matches"]) == 2  # title, abstract
+    whole = cli("explain", listing, "Latent Diffusion Models", "-c", str(config), "-f", "json", "--plain")
+    config.write_text("profiles:\n  d:\n    terms:\n      - diffusion model\n", encoding="utf-8")
+    assert json.loads(whole.stdout)["score"] == json.loads(
+        cli("explain", listing, "Latent Diffusion Models", "-c", str(config), "-f", "json", "--plain").stdout)["score"]
+
+
+def test_a_nested_alias_does_not_count_its_words_again() -> None:
+    from papertriage.models import Profile, Term, make_paper
+    from papertriage.scoring import Scorer
+
+    paper = make_paper(title="Sparse mixture of experts", abstract="", source="test")
+    plain = Scorer([Profile("p", (Term("mixture of experts"),))]).score(paper)
+    nested = Scorer([Profile("p", (Term("mixture of experts", aliases=("sparse mixture of experts", "experts")),))]
+                    ).score(paper)
+    assert [m.count for m in nested.matches] == [m.count for m in plain.matches] == [1]
+    assert nested.score == plain.score

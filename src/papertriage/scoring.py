@@ -55,13 +55,43 @@ def _scoped(scopes: list[tuple[int, tuple[str, ...]]]) -> dict[int, tuple[str, .
 
 def content_words(variants: list[Pattern]) -> list[str]:
     """The words of a term's multi-word forms that count on their own: no stopwords, no 1-2 letter
-    tokens, none that is already a one-word form of the term."""
-    single = {p.words[0] for p in variants if len(p.words) == 1}
-    out: list[str] = []
+    tokens, none that is already a one-word form of the term, one word per stem (`model` and
+    `models` are one word)."""
+    single = {p.stems[0] for p in variants if len(p.words) == 1}
+    out: dict[str, str] = {}
     for p in variants:
         if len(p.words) > 1:
-            out += [w for w in p.words if w not in STOPWORDS and len(w) > 2 and w not in single and not w.isdigit()]
-    return list(dict.fromkeys(out))
+            for w, st in zip(p.words, p.stems, strict=True):
+                if w not in STOPWORDS and len(w) > 2 and st not in single and not w.isdigit():
+                    out.setdefault(st, w)
+    return list(out.values())
+
+
+def one_per_stems(variants: dict[int, tuple[str, ...]], patterns: list[Pattern]) -> dict[int, tuple[str, ...]]:
+    """The variants of a term (pattern -> scope, see _scoped), one for each stems (and strictness):
+    an alias that is the term's plural finds the same words, and would count them twice; the
+    variant kept takes both scopes."""
+    first: dict[tuple[tuple[str, ...], bool], int] = {}
+    out: dict[int, tuple[str, ...]] = {}
+    for i, scope in variants.items():
+        key = (patterns[i].stems, patterns[i].exact)
+        if key in first:
+            kept = out[first[key]]
+            out[first[key]] = () if not kept or not scope else tuple(dict.fromkeys(kept + scope))
+        else:
+            first[key] = i
+            out[i] = scope
+    return out
+
+
+def nested_variants(variants: tuple[int, ...], patterns: list[Pattern]) -> frozenset[int]:
+    """The variants whose stems contain another variant's as a run (`sparse mixture of experts`
+    holds `mixture of experts`): wherever they match, the shorter one matches too, so their hits
+    are not counted again."""
+    def holds(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
+        return len(long) > len(short) and any(long[k:k + len(short)] == short for k in range(len(long) - len(short) + 1))
+
+    return frozenset(i for i in variants if any(holds(patterns[i].stems, patterns[j].stems) for j in variants if j != i))
 
 
 @dataclass(frozen=True)
@@ -75,6 +105,9 @@ class _Concept:
     learned: bool = False
     scopes: tuple[tuple[str, ...], ...] = ()
     """Per pattern, then per part, the fields it is looked for in (() for every field); empty when none is scoped."""
+    nested: frozenset[int] = frozenset()
+    """Variants holding another variant (see nested_variants): their hits count only where the
+    term has no other hit in the field."""
 
 
 @dataclass(frozen=True)
@@ -139,13 +172,13 @@ class Scorer:
                 # the closed form of a short phrase: "anti-inflammatory" also finds "antiinflammatory"
                 scoped += [(add("".join(patterns[i].words), t.exact, prof.threshold), scope) for i, scope in scoped
                            if 2 <= len(patterns[i].words) <= 3 and len("".join(patterns[i].words)) >= 6]
-                variants = _scoped(scoped)
+                variants = one_per_stems(_scoped(scoped), patterns)
                 words = content_words([patterns[i] for i in variants]) if t.partial else []
                 parts = _scoped([(add(w, t.exact, prof.threshold), scope) for w in words
                                  for i, scope in variants.items() if w in patterns[i].words and len(patterns[i].words) > 1])
                 scopes = (*variants.values(), *parts.values()) if t.scopes else ()
                 concept_list.append(_Concept(t.term, t.weight, tuple(variants), tuple(parts), t.rarity, t.learned,
-                                             scopes))
+                                             scopes, nested_variants(tuple(variants), patterns)))
             concepts = tuple(concept_list)
             compiled.append(_CompiledProfile(
                 prof,
@@ -227,17 +260,23 @@ class Scorer:
         counts: dict[int, int] = {}
         parts: list[tuple[int, int, FieldHit]] = []
         concepts_of, parts_of = cp.concepts_of[f], cp.parts_of[f]
+        concepts = cp.concepts
         for i, hit in field_hits.items():
             for c in concepts_of.get(i, ()):
+                # a nested variant's hits are another variant's too: counted once, at least once
+                count = hit.count if i not in concepts[c].nested else 0
                 best = best_of.get(c)
                 if best is None:
-                    best_of[c], counts[c] = hit, hit.count
+                    best_of[c], counts[c] = hit, count
                     continue
                 if hit.similarity > best.similarity or (hit.similarity == best.similarity and hit.start < best.start):
                     best_of[c] = hit
-                counts[c] += hit.count
+                counts[c] += count
             for c in parts_of.get(i, ()):
                 parts.append((c, i, hit))
+        for c in counts:
+            if not counts[c]:
+                counts[c] = best_of[c].count
         # the whole term was found in this field: its words add nothing
         return best_of, counts, [part for part in parts if part[0] not in best_of]
 
