@@ -69,6 +69,18 @@ def words(text: str) -> list[str]:
     return _word_bytes(text).decode().split()
 
 
+def word_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
+    """Per token of `words(text)`, its (start, end) in text; a written word that folds into several
+    tokens gives each of them its span. Stops once `limit` tokens are placed."""
+    spans: list[tuple[int, int]] = []
+    for m in _WORD.finditer(text):
+        parts = _WORD.findall(fold(m.group(0))) if not m.group(0).isascii() else [m.group(0)]
+        spans.extend([m.span()] * max(1, len(parts)))
+        if limit is not None and len(spans) >= limit:
+            break
+    return spans
+
+
 def stem(word: str) -> str:
     """A light English stemmer: inflections share one stem, and -ation nouns share their verb's.
 
@@ -453,12 +465,7 @@ class Matcher:
     @staticmethod
     def matched_text(text: str, start: int, end: int) -> str:
         """The words from token start to token end as written in text (original case and hyphens)."""
-        spans: list[tuple[int, int]] = []
-        for m in _WORD.finditer(text):
-            parts = _WORD.findall(fold(m.group(0))) if not m.group(0).isascii() else [m.group(0)]
-            spans.extend([m.span()] * max(1, len(parts)))
-            if len(spans) >= end:
-                break
+        spans = word_spans(text, end)
         if end > len(spans) or start >= end:
             return " ".join(_WORD.findall(fold(text))[start:end])
         return text[spans[start][0]:spans[end - 1][1]]

@@ -1,0 +1,134 @@
+"""Where a paper's title and abstract match its profile: the spans the review screen colours, by kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from rich.text import Text
+
+from papertriage.exports import strip_controls
+from papertriage.matching import Matcher, compile_pattern, word_spans, words
+from papertriage.models import Paper
+from papertriage.scoring import Scorer
+
+TERM, PART, LEARNED, AGAINST, EXCLUDE = "term", "part", "learned", "against", "exclude"
+KINDS = (PART, AGAINST, LEARNED, TERM, EXCLUDE)
+"""Lowest priority first: where spans overlap, the later kind is shown (an exclude term always is)."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """Characters start..end of a field's text matched a pattern of this kind."""
+
+    start: int
+    end: int
+    kind: str
+
+
+def occurrences(matcher: Matcher, tokens: list[str], wanted: Iterable[int]) -> list[tuple[int, int, int]]:
+    """Every (pattern, first token, end token) where a wanted pattern matches the tokens.
+
+    A scan keeps only each pattern's best occurrence, so the text is scanned in windows: each token
+    alone for the one-word patterns, and a window starting at each token, one word longer than the
+    longest multi-word pattern, for those (an occurrence is the window's hit at its first token).
+    """
+    patterns = matcher.patterns
+    wanted = set(wanted)
+    singles = {i for i in wanted if len(patterns[i].words) == 1}
+    multi = wanted - singles
+    found: list[tuple[int, int, int]] = []
+    if singles and tokens:
+        for pos, hits in enumerate(matcher.scan_fields(tokens)):
+            found += [(i, pos, pos + 1) for i in hits if i in singles]
+    if multi and tokens:
+        width = max(len(patterns[i].words) for i in multi) + 1
+        windows = [" ".join(tokens[pos:pos + width]) for pos in range(len(tokens))]
+        for pos, hits in enumerate(matcher.scan_fields(windows)):
+            found += [(i, pos, pos + hit.end) for i, hit in hits.items() if i in multi and hit.start == 0]
+    return found
+
+
+class Highlighter:
+    """The spans of one profile's patterns in a paper's scored fields, with the kind of each:
+
+    - term: a term or alias of the profile (or a `require` term), found whole;
+    - part: a word of a multi-word term found where the whole term is not (it earns partial credit);
+    - learned: a related word calibration learned from the listing, or a word the decisions taught
+      to count for the paper; against: a word the decisions taught to count against it;
+    - exclude: an `exclude` term (the paper leaves the profile).
+    """
+
+    def __init__(self, scorer: Scorer, profile: str) -> None:
+        compiled = next(cp for cp in scorer.compiled if cp.profile.name == profile)
+        self.scorer = scorer
+        self.fields = [name for name, _ in compiled.profile.fields]
+        self.kinds: list[dict[int, str]] = []
+        """Per field of the profile (a term may be scoped to some): pattern -> its kind there."""
+        self.whole: list[dict[int, set[int]]] = []
+        """Per field: part pattern -> the whole-term patterns of the terms it is a word of."""
+        for concepts_of, parts_of in zip(compiled.concepts_of, compiled.parts_of, strict=True):
+            kind: dict[int, str] = {}
+            for i, concepts in concepts_of.items():
+                kind[i] = LEARNED if all(compiled.concepts[c].learned for c in concepts) else TERM
+            for i in compiled.require:
+                kind.setdefault(i, TERM)
+            for i in parts_of:
+                kind.setdefault(i, PART)
+            for i in compiled.exclude:
+                kind[i] = EXCLUDE
+            self.kinds.append(kind)
+            self.whole.append({i: {p for p, cs in concepts_of.items() if set(cs) & set(concepts)}
+                               for i, concepts in parts_of.items()})
+
+    def spans(self, paper: Paper, taught: Sequence[tuple[str, float]] = ()) -> dict[str, list[Span]]:
+        """Per scored field of the paper, the spans of its text that match, in text order.
+
+        taught: words learned from decisions, with their weight (below 0: against the paper); they
+        match as the learned terms do, exactly with their inflections.
+        """
+        extra = Matcher([compile_pattern(w, exact=True) for w, _ in taught])
+        kinds = [LEARNED if weight > 0 else AGAINST for _, weight in taught]
+        return {name: self.field_spans(getattr(paper, name) or "", f, extra, kinds) for f, name in enumerate(self.fields)}
+
+    def field_spans(self, text: str, field: int = 0, extra: Matcher | None = None,
+                    extra_kinds: Sequence[str] = ()) -> list[Span]:
+        """The spans of text, as the profile's field number `field`."""
+        tokens = words(text)
+        if not tokens:
+            return []
+        places = word_spans(text)
+        if len(places) != len(tokens):  # the folding of some odd character split words differently
+            return []
+        kind_of, whole = self.kinds[field], self.whole[field]
+        found = occurrences(self.scorer.matcher, tokens, kind_of)
+        present = {i for i, _, _ in found}
+        out = []
+        for i, a, b in found:
+            kind = kind_of[i]
+            if kind == PART and whole[i] & present:
+                continue  # the whole term is in this field: its words earn nothing apart
+            out.append(Span(places[a][0], places[b - 1][1], kind))
+        if extra is not None and extra.patterns:
+            out += [Span(places[a][0], places[b - 1][1], extra_kinds[i])
+                    for i, a, b in occurrences(extra, tokens, range(len(extra.patterns)))]
+        return sorted(set(out), key=lambda s: (s.start, s.end, KINDS.index(s.kind)))
+
+
+def painted(text: str, spans: Iterable[Span], styles: Mapping[str, str]) -> Text:
+    """text as rich Text with each span in its kind's style (the highest kind where spans overlap);
+    escapes and control characters removed piece by piece, so the spans stay in place."""
+    rank = [-1] * len(text)
+    for s in spans:
+        k = KINDS.index(s.kind)
+        for c in range(s.start, min(s.end, len(text))):
+            if k > rank[c]:
+                rank[c] = k
+    out = Text()
+    start = 0
+    for c in range(1, len(text) + 1):
+        if c == len(text) or rank[c] != rank[start]:
+            piece = strip_controls(text[start:c])
+            out.append(piece, style=styles[KINDS[rank[start]]] if rank[start] >= 0 else "")
+            start = c
+    return out
