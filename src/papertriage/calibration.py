@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from papertriage.matching import stem, words
+from papertriage.matching import compile_pattern, stem, words
 from papertriage.models import Paper, Profile, Term
 from papertriage.scoring import STOPWORDS, Scorer
 
@@ -163,7 +163,11 @@ def _related_words(profile: Profile, scores: list[tuple[float, int]], vocab: _Vo
         return ()
     own = {stem(w) for t in profile.terms for text in (t.term, *t.aliases) for w in words(text)}
     in_top = Counter(st for _, i in top for st in vocab.stems(i))
-    recurring = {st for st, k in in_top.items() if k >= TOP_COUNT and st not in own}
+    # a word a truncated term already matches (`sumatriptan` for `*triptan`) is the profile's own too
+    truncated = [p for t in profile.terms for text in (t.term, *t.aliases) if "*" in text
+                 for p in [compile_pattern(text)]]
+    recurring = {st for st, k in in_top.items() if k >= TOP_COUNT and st not in own
+                 and not any(p.truncated_hit(j, st, st) for p in truncated for j in range(len(p.words)))}
     df, spelling = vocab.frequencies(recurring)
     candidates = sorted(
         ((in_top[st] / len(top) * math.log(n / df[st]), st) for st in recurring if df[st] < n / 2),

@@ -99,6 +99,11 @@ def _with_line(message: str, text: str, where: str) -> str:
     if profile:
         m = re.search(rf"^\s*['\"]?{re.escape(profile.group(1))}['\"]?\s*:", text, re.M)
         start = m.start() if m else 0
+    value = re.search(r'term "([^"]+)"', message)  # a term's own text: its line is where it is written
+    if value:
+        m = re.compile(rf"(?<![\w*]){re.escape(value.group(1))}(?![\w*])").search(text, start)
+        if m:
+            return f"{where}: line {text.count(chr(10), 0, m.start()) + 1}: {message[len(where) + 2:]}"
     for key in reversed(keys):
         if profile and key == profile.group(1):
             continue
@@ -180,7 +185,24 @@ def _aliases(value: Any, where: str, scope: tuple[str, ...]) -> tuple[tuple[str,
     return tuple(texts), tuple(scopes)
 
 
+def _truncation(texts: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """texts, once each truncation in them is one matching allows (see matching.truncation_problem)."""
+    from papertriage.matching import truncation_problem
+
+    for text in texts:
+        problem = truncation_problem(text)
+        if problem:
+            raise ConfigError(f'{where}: term "{text}": {problem}')
+    return texts
+
+
 def _term(item: Any, where: str) -> Term:
+    term = _read_term(item, where)
+    _truncation((term.term, *term.aliases), where)
+    return term
+
+
+def _read_term(item: Any, where: str) -> Term:
     if isinstance(item, (str, int, float)) and not isinstance(item, bool):
         text = str(item).strip()
         if not text:
@@ -239,8 +261,8 @@ def profiles_from_data(data: Any, where: str) -> list[Profile]:
             name=str(name),
             terms=tuple(_term(t, f"{at}: terms[{i}]") for i, t in enumerate(terms)),
             description=str(body.get("description") or ""),
-            exclude=_strings(body.get("exclude"), f"{at}: exclude"),
-            require=_strings(body.get("require"), f"{at}: require"),
+            exclude=_truncation(_strings(body.get("exclude"), f"{at}: exclude"), f"{at}: exclude"),
+            require=_truncation(_strings(body.get("require"), f"{at}: require"), f"{at}: require"),
             min_score=_number(body.get("min_score", min_score), f"{at}: min_score", 0),
             threshold=_number(body.get("threshold", threshold), f"{at}: threshold", 0, 100),
             fields=_fields(body["fields"], f"{at}: fields") if "fields" in body else fields,

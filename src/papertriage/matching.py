@@ -16,6 +16,9 @@ from rapidfuzz.process import extract
 _WORD = re.compile(r"[^\W_]+")
 SHORT_TERM = 4
 """Terms this long or shorter (after normalisation) match only exactly."""
+TRUNCATION_MIN = 4
+"""The fewest letters a truncated word may keep (`migr*`, `*pril`): shorter stems match too much."""
+_TRUNCATED_WORD = re.compile(r"(\*?)([^\W_]+)(\*?)")
 
 
 _MAYBE_COMBINING = re.compile("[^\x00-\u02ff]")
@@ -126,6 +129,35 @@ class Pattern:
     threshold: float
     anchor: int = 0
     """Index of the longest word: a multi-word pattern is only tried where this word occurs."""
+    truncation: tuple[str, ...] = ()
+    """Per word, '' or how it is truncated: 'prefix' (`migrain*`: words beginning with it) or
+    'suffix' (`*triptan`: words ending with it); empty when no word is."""
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The words as written in a term, truncation marks included (`migrain*`)."""
+        if not self.truncation:
+            return self.words
+        return tuple("*" + w if k == "suffix" else w + "*" if k == "prefix" else w
+                     for w, k in zip(self.words, self.truncation, strict=True))
+
+    @property
+    def closed(self) -> str:
+        """The words run together (`kvcache` for `KV cache`), keeping a truncation of the first word's
+        start or the last word's end (`antiinflammat*`); empty where a word is truncated elsewhere."""
+        t = self.truncation
+        if t and (any(t[1:-1]) or t[0] == "prefix" or t[-1] == "suffix"):
+            return ""
+        return ("*" if t and t[0] else "") + "".join(self.words) + ("*" if t and t[-1] else "")
+
+    def truncated_hit(self, k: int, token: str, token_stem: str) -> bool:
+        """Word k of the pattern is truncated and token (or its stem) has that prefix or suffix."""
+        kind = self.truncation[k] if self.truncation else ""
+        if kind == "prefix":
+            return token.startswith(self.words[k])
+        if kind == "suffix":
+            return token.endswith(self.words[k]) or token_stem.endswith(self.words[k])
+        return False
 
     @cached_property
     def raw_words(self) -> tuple[bytes, ...]:
@@ -134,20 +166,48 @@ class Pattern:
 
     @cached_property
     def raw_letters(self) -> tuple[bytes, bytes]:
-        """The first letters (UTF-8) a run must begin and end with."""
-        return self.stems[0][:1].encode(), self.stems[-1][:1].encode()
+        """The first letters (UTF-8) a run must begin and end with (any for a word truncated in front)."""
+        first, last = self.stems[0][:1].encode(), self.stems[-1][:1].encode()
+        if self.truncation:
+            first = b"" if self.truncation[0] == "suffix" else first
+            last = b"" if self.truncation[-1] == "suffix" else last
+        return first, last
 
     @property
     def joined(self) -> str:
         return " ".join(self.stems)
 
 
+def truncation_problem(text: str) -> str | None:
+    """Why a term's truncation (`*` at the start or end of a word) is refused, or None."""
+    if "*" not in text:
+        return None
+    folded = fold(text)
+    if re.search(r"[^\W_]\*[^\W_]", folded):
+        return "'*' inside a word is not supported: truncate at its start (*triptan) or end (migrain*)"
+    for m in _TRUNCATED_WORD.finditer(folded):
+        if m.group(1) and m.group(3):
+            return f"'*{m.group(2)}*' is truncated at both ends: truncate one end only"
+        if (m.group(1) or m.group(3)) and len(m.group(2)) < TRUNCATION_MIN:
+            return (f"'{m.group(0)}' keeps only {len(m.group(2))} letters: truncation needs at least "
+                    f"{TRUNCATION_MIN}, shorter stems match too many words")
+    return None
+
+
 def compile_pattern(text: str, *, exact: bool = False, threshold: float = 88.0) -> Pattern:
-    ws = tuple(words(text))
+    if "*" in text:
+        found = [(m.group(2), "suffix" if m.group(1) else "prefix" if m.group(3) else "")
+                 for m in _TRUNCATED_WORD.finditer(fold(text))]
+        ws = tuple(w for w, _ in found)
+        truncation = tuple(k for _, k in found) if any(k for _, k in found) else ()
+    else:
+        ws, truncation = tuple(words(text)), ()
     is_exact = exact or len("".join(ws)) <= SHORT_TERM
-    stems = tuple(stem(w) for w in ws)
-    anchor = max(range(len(ws)), key=lambda i: (len(stems[i]), -i)) if ws else 0
-    return Pattern(text, ws, stems, is_exact, threshold, anchor)
+    # a truncated word is its own stem: `migrain*` already names every ending
+    stems = tuple(w if truncation and truncation[k] else stem(w) for k, w in enumerate(ws))
+    # the anchor is a word matched as written where there is one (fewer words to compare it with)
+    anchor = max(range(len(ws)), key=lambda i: (not (truncation and truncation[i]), len(stems[i]), -i)) if ws else 0
+    return Pattern(text, ws, stems, is_exact, threshold, anchor, truncation)
 
 
 def word_similarity(pattern_stem: str, pattern_word: str, token: str, token_stem: str,
@@ -238,11 +298,15 @@ class Matcher:
         self.patterns = patterns
         self._by_initial: dict[str, list[int]] = {}
         self._exact_words: dict[str, list[int]] = {}
+        self._truncated: list[int] = []
+        """The patterns whose anchor word is truncated: a word starts them when it has the prefix or suffix."""
         for i, p in enumerate(patterns):
             if not p.words:
                 continue
             word, st = p.words[p.anchor], p.stems[p.anchor]
-            if p.exact:
+            if p.truncation and p.truncation[p.anchor]:
+                self._truncated.append(i)
+            elif p.exact:
                 self._exact_words.setdefault(word, []).append(i)
                 self._exact_words.setdefault(word + "s", []).append(i)
                 if len(word) > SHORT_TERM:
@@ -286,6 +350,8 @@ class Matcher:
                     p = self.patterns[i]
                     if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
                         found.setdefault(n, []).append((i, 100.0))
+        if self._truncated:
+            self._learn_truncated(tokens, stems, found)
         for initial, members in by_initial.items():
             group_stems = [stems[n] for n in members]
             group_words = [tokens[n] for n in members]
@@ -313,6 +379,20 @@ class Matcher:
             if anchored:
                 kinds[raw] = _ANCHOR_FLAG
                 self._anchors[raw] = anchored
+
+    def _learn_truncated(self, tokens: list[str], stems: list[str], found: dict[int, list[tuple[int, float]]]) -> None:
+        """The new words that start a pattern by its truncated anchor word (a prefix or suffix match:
+        similarity 100). One C-speed startswith/endswith over all the stems per word rules most out."""
+        patterns = self.patterns
+        prefixes = tuple(patterns[i].words[patterns[i].anchor] for i in self._truncated
+                         if patterns[i].truncation[patterns[i].anchor] == "prefix")
+        suffixes = tuple(patterns[i].words[patterns[i].anchor] for i in self._truncated
+                         if patterns[i].truncation[patterns[i].anchor] == "suffix")
+        for n, (token, st) in enumerate(zip(tokens, stems, strict=True)):
+            if token.startswith(prefixes) or token.endswith(suffixes) or st.endswith(suffixes):
+                for i in self._truncated:
+                    if patterns[i].truncated_hit(patterns[i].anchor, token, st):
+                        found.setdefault(n, []).append((i, 100.0))
 
     def stem_of(self, token: str) -> str:
         st = self._stems.get(token)
@@ -513,6 +593,20 @@ class Matcher:
                     best, best_start, best_end = sim, begin, end
         return best, best_start, best_end
 
+    @staticmethod
+    def _as_truncated(p: Pattern, words: tuple[str, ...], stems: tuple[str, ...]
+                      ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The run's words (and stems) with each one that matches a truncated word of the pattern
+        replaced by that word, so that the run compares with the pattern as if it were written so."""
+        cut = [k for k, kind in enumerate(p.truncation) if kind]
+        out_words, out_stems = list(words), list(stems)
+        for j, (token, st) in enumerate(zip(words, stems, strict=True)):
+            for k in cut:
+                if p.truncated_hit(k, token, st):
+                    out_words[j] = out_stems[j] = p.words[k]
+                    break
+        return tuple(out_words), tuple(out_stems)
+
     def _run_similarity(self, p: Pattern, run: tuple[bytes, ...]) -> float:
         """Similarity 0-100 of a word run to a multi-word pattern: 100 for its words or their stems,
         else the better of the stems' and the words' similarity. Remembered per run: the same
@@ -524,6 +618,9 @@ class Matcher:
                 self._runs.clear()
             words = tuple(t.decode() for t in run)
             stems = tuple(self.stem_of(t) for t in words)
+            if p.truncation:
+                # a word with a truncated word's prefix or suffix counts as that word, exactly
+                words, stems = self._as_truncated(p, words, stems)
             if words == p.words or stems == p.stems:
                 sim = 100.0
             elif p.exact:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator, Union, cast
 
 from papertriage.errors import PapertriageError
+from papertriage.matching import TRUNCATION_MIN, truncation_problem
 
 SYNTAXES = ("pubmed", "ovid", "scopus", "wos")
 TITLE, ABSTRACT, KEYWORDS = "title", "abstract", "keywords"
@@ -691,18 +692,13 @@ class _Translator:
             if word.startswith("*") and word.endswith("*") and len(word) > 1:
                 self.note(leaf.pos, word, "truncation at both ends: only the right end kept")
                 word = word.lstrip("*")
-            stem_len = len(re.sub(r"\W", "", word.strip("*")))
-            if "*" in word and stem_len < TRUNCATION_MIN:
+            if truncation_problem(word):
                 self.note(leaf.pos, word, f"truncation of a stem under {TRUNCATION_MIN} letters is too broad: "
                                           f"matched as the whole word {word.strip('*')!r}")
                 word = word.strip("*")
             if word.strip("*"):
                 words.append(word)
         return " ".join(words)
-
-
-TRUNCATION_MIN = 4
-"""The fewest letters a truncated word may keep (`migr*`); the config refuses shorter ones too."""
 
 
 def _span(text: str, node: Node) -> str:

@@ -57,11 +57,11 @@ def content_words(variants: list[Pattern]) -> list[str]:
     """The words of a term's multi-word forms that count on their own: no stopwords, no 1-2 letter
     tokens, none that is already a one-word form of the term, one word per stem (`model` and
     `models` are one word)."""
-    single = {p.stems[0] for p in variants if len(p.words) == 1}
+    single = {p.stems[0] for p in variants if len(p.words) == 1 and not p.truncation}
     out: dict[str, str] = {}
     for p in variants:
         if len(p.words) > 1:
-            for w, st in zip(p.words, p.stems, strict=True):
+            for w, st in zip(p.forms, p.stems, strict=True):
                 if w not in STOPWORDS and len(w) > 2 and st not in single and not w.isdigit():
                     out.setdefault(st, w)
     return list(out.values())
@@ -74,7 +74,7 @@ def one_per_stems(variants: dict[int, tuple[str, ...]], patterns: list[Pattern])
     first: dict[tuple[tuple[str, ...], bool], int] = {}
     out: dict[int, tuple[str, ...]] = {}
     for i, scope in variants.items():
-        key = (patterns[i].stems, patterns[i].exact)
+        key = (patterns[i].stems, patterns[i].exact, patterns[i].truncation)
         if key in first:
             kept = out[first[key]]
             out[first[key]] = () if not kept or not scope else tuple(dict.fromkeys(kept + scope))
@@ -91,7 +91,9 @@ def nested_variants(variants: tuple[int, ...], patterns: list[Pattern]) -> froze
     def holds(long: tuple[str, ...], short: tuple[str, ...]) -> bool:
         return len(long) > len(short) and any(long[k:k + len(short)] == short for k in range(len(long) - len(short) + 1))
 
-    return frozenset(i for i in variants if any(holds(patterns[i].stems, patterns[j].stems) for j in variants if j != i))
+    # a truncated long variant may match where the short one does not (`migrain* attack`, `migraine`)
+    return frozenset(i for i in variants if not patterns[i].truncation
+                     and any(holds(patterns[i].stems, patterns[j].stems) for j in variants if j != i))
 
 
 @dataclass(frozen=True)
@@ -170,12 +172,13 @@ class Scorer:
             for t in prof.terms:
                 scoped = [(add(x, t.exact, prof.threshold), t.scope(v)) for v, x in enumerate((t.term, *t.aliases))]
                 # the closed form of a short phrase: "anti-inflammatory" also finds "antiinflammatory"
-                scoped += [(add("".join(patterns[i].words), t.exact, prof.threshold), scope) for i, scope in scoped
-                           if 2 <= len(patterns[i].words) <= 3 and len("".join(patterns[i].words)) >= 6]
+                scoped += [(add(patterns[i].closed, t.exact, prof.threshold), scope) for i, scope in scoped
+                           if 2 <= len(patterns[i].words) <= 3 and len("".join(patterns[i].words)) >= 6
+                           and patterns[i].closed]
                 variants = one_per_stems(_scoped(scoped), patterns)
                 words = content_words([patterns[i] for i in variants]) if t.partial else []
                 parts = _scoped([(add(w, t.exact, prof.threshold), scope) for w in words
-                                 for i, scope in variants.items() if w in patterns[i].words and len(patterns[i].words) > 1])
+                                 for i, scope in variants.items() if w in patterns[i].forms and len(patterns[i].words) > 1])
                 scopes = (*variants.values(), *parts.values()) if t.scopes else ()
                 concept_list.append(_Concept(t.term, t.weight, tuple(variants), tuple(parts), t.rarity, t.learned,
                                              scopes, nested_variants(tuple(variants), patterns)))
