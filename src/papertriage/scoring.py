@@ -71,7 +71,7 @@ def one_per_stems(variants: dict[int, tuple[str, ...]], patterns: list[Pattern])
     """The variants of a term (pattern -> scope, see _scoped), one for each stems (and strictness):
     an alias that is the term's plural finds the same words, and would count them twice; the
     variant kept takes both scopes."""
-    first: dict[tuple[tuple[str, ...], bool], int] = {}
+    first: dict[tuple[tuple[str, ...], bool, tuple[str, ...]], int] = {}
     out: dict[int, tuple[str, ...]] = {}
     for i, scope in variants.items():
         key = (patterns[i].stems, patterns[i].exact, patterns[i].truncation)
