@@ -65,6 +65,8 @@ def fail(message: str) -> None:
 
 def guarded(action: Callable[[], T]) -> T:
     """Run a command body; our errors become one line on stderr and exit 1 (traceback only with -v)."""
+    from papertriage.output import Terminated
+
     try:
         return action()
     except PapertriageError as exc:
@@ -72,10 +74,25 @@ def guarded(action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise typer.Exit(130) from None
+    except Terminated as exc:
+        raise typer.Exit(128 + exc.signum) from None
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(1) from None
+        # the reader has gone (`| head -1`): what it wanted was written, so end quietly, as `yes | head` does
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            except (OSError, ValueError):
+                pass
+        raise typer.Exit(0) from None
     raise AssertionError("unreachable")
+
+
+def protected_files(config: Optional[str], state: Optional[str]) -> dict[str, Any]:
+    """The files -o must never overwrite: the config in use and the seen ledger."""
+    from papertriage.config import find_config
+    from papertriage.ledger import default_path
+
+    return {"the config in use": find_config(config), "the seen ledger": default_path(state)}
 
 
 def show_report(fmt: ReportFormat, report: T, as_json: Callable[[T, Any], None],
@@ -276,7 +293,7 @@ def rank_cmd(
 
         profiles = without_learning(without_partial(load_profiles(config, profile, keyword, threshold), no_partial),
                                     no_learn)
-        check_output(output, listings)
+        check_output(output, listings, protected_files(config, state))
         ledger_path = default_path(state)
         hidden: frozenset[str] = frozenset()
         if new_only:
@@ -368,7 +385,7 @@ def parse_cmd(
         from papertriage.output import check_output, open_output
         from papertriage.triage import parse_listings
 
-        check_output(output, listings)
+        check_output(output, listings, protected_files(None, None))
         stats: dict[str, int] = {}
         papers = parse_listings(listings, fmt=source_format, dedupe=not keep_duplicates, warn=warn, stats=stats)
         with open_output(output) as out:

@@ -1,0 +1,188 @@
+"""Files a user can trust: -o through symlinks and onto special files, modes, protected files, signals, pipes."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from .helpers import cli
+
+not_root = pytest.mark.skipif(os.geteuid() == 0, reason="as root, a regression here would replace the machine's "
+                              "device node; run the tests as a normal user")
+EXAMPLE = str(Path(__file__).parent.parent / "examples" / "daily-papers.txt")
+
+
+def run_cli(*args: str, preexec: object = None, **kw: object) -> subprocess.CompletedProcess[str]:
+    """papertriage in its own process (file descriptors, signals and limits are its own)."""
+    env = {**os.environ, "PAPERTRIAGE_NO_PROGRESS": "1"}
+    return subprocess.run([sys.executable, "-m", "papertriage", *args], capture_output=True, text=True,
+                          env=env, preexec_fn=preexec, timeout=60, **kw)  # type: ignore[call-overload, no-any-return]
+
+
+@pytest.fixture
+def umask_027() -> object:
+    old = os.umask(0o027)
+    yield
+    os.umask(old)
+
+
+def test_output_writes_through_a_symlink_and_keeps_the_target_mode(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    note = vault / "reading.md"
+    note.write_text("OLD CONTENT\n", encoding="utf-8")
+    note.chmod(0o644)
+    link = tmp_path / "link.md"
+    link.symlink_to(note)
+    run = cli("rank", EXAMPLE, "-k", "pruning", "-f", "md", "-o", str(link))
+    assert run.exit_code == 0, run.stderr
+    assert link.is_symlink() and os.readlink(link) == str(note)
+    assert note.read_text(encoding="utf-8").startswith("---\n")  # the reading list, in the vault
+    assert stat.S_IMODE(note.stat().st_mode) == 0o644
+    assert sorted(p.name for p in vault.iterdir()) == ["reading.md"]
+
+
+def test_output_through_a_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "link.md"
+    link.symlink_to(tmp_path / "new.md")
+    assert cli("rank", EXAMPLE, "-k", "pruning", "-f", "md", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and (tmp_path / "new.md").is_file()
+
+
+def test_new_output_honours_the_umask(tmp_path: Path, umask_027: object) -> None:
+    out = tmp_path / "out.csv"
+    assert cli("rank", EXAMPLE, "-k", "pruning", "-f", "csv", "-o", str(out)).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_existing_output_keeps_its_mode(tmp_path: Path, umask_027: object) -> None:
+    out = tmp_path / "out.csv"
+    out.write_text("x\n", encoding="utf-8")
+    out.chmod(0o664)
+    assert cli("rank", EXAMPLE, "-k", "pruning", "-f", "csv", "-o", str(out)).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o664 and out.read_text(encoding="utf-8") != "x\n"
+
+
+@not_root
+def test_output_to_dev_stdout_is_written_directly() -> None:
+    run = run_cli("rank", EXAMPLE, "-k", "pruning", "-f", "jsonl", "-o", "/dev/stdout")
+    assert run.returncode == 0, run.stderr
+    assert '"title"' in run.stdout.splitlines()[0]
+
+
+@not_root
+def test_output_to_dev_null_leaves_the_device() -> None:
+    before = os.stat("/dev/null")
+    assert run_cli("rank", EXAMPLE, "-k", "pruning", "-o", "/dev/null").returncode == 0
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_output_to_a_fifo_is_written_into_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    try:
+        run = cli("rank", EXAMPLE, "-k", "pruning", "-f", "jsonl", "-o", str(fifo))
+    finally:
+        try:  # never leave the reader waiting
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        reader.join(30)
+    assert run.exit_code == 0 and b'"title"' in got[0]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_output_naming_the_ledger_is_refused(tmp_path: Path) -> None:
+    state = tmp_path / "seen.sqlite"
+    assert cli("rank", EXAMPLE, "-k", "pruning", "--state", str(state)).exit_code == 0
+    before = state.read_bytes()
+    run = cli("rank", EXAMPLE, "-k", "pruning", "--state", str(state), "-o", str(state))
+    assert run.exit_code == 1 and "is the seen ledger" in run.stderr
+    assert state.read_bytes() == before
+
+
+def test_output_naming_the_config_is_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "papertriage.yaml"
+    cfg.write_text("profiles:\n  p:\n    terms: [pruning]\n", encoding="utf-8")
+    link = tmp_path / "alias.yaml"
+    link.symlink_to(cfg)
+    for target in (cfg, link):
+        run = cli("rank", EXAMPLE, "-c", str(cfg), "-o", str(target))
+        assert run.exit_code == 1 and "is the config in use" in run.stderr
+    run = cli("rank", EXAMPLE, "-o", "papertriage.yaml")  # found in the current folder
+    assert run.exit_code == 1 and "is the config in use" in run.stderr
+    assert cfg.read_text(encoding="utf-8").startswith("profiles:")
+
+
+@not_root
+def test_a_full_device_is_one_error_line() -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    run = run_cli("rank", EXAMPLE, "-k", "pruning", "-f", "jsonl", "-o", "/dev/full")
+    assert run.returncode == 1 and run.stderr.splitlines()[-1].startswith("Error: /dev/full: cannot write")
+    assert "Traceback" not in run.stderr
+
+
+def _file_size_limit(limit: int) -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, like a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_a_write_that_fails_half_way_leaves_no_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    run = run_cli("rank", EXAMPLE, "-k", "pruning", "--top", "0", "--min-score", "0", "-f", "jsonl",
+                  "--no-record", "-o", str(out), preexec=lambda: _file_size_limit(2000))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.splitlines()[-1].startswith(f"Error: {out}: cannot write")
+    assert list(tmp_path.iterdir()) == []
+
+
+SLOW_WRITE = """
+import os, signal, sys, time
+from papertriage.exports import csv_export
+from papertriage import cli
+sig, listing, target = sys.argv[1:4]
+def slow(results, out, options):
+    out.write("rank,score\\n1,")
+    out.flush()
+    os.kill(os.getpid(), getattr(signal, sig))
+    time.sleep(30)
+csv_export.write = slow
+sys.argv = ["papertriage", "rank", listing, "-k", "pruning", "-f", "csv", "-o", target]
+cli.run()
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_a_signal_while_writing_leaves_no_temporary_file(tmp_path: Path, sig: str) -> None:
+    out = tmp_path / "out" / "ranked.csv"
+    out.parent.mkdir()
+    run = subprocess.run([sys.executable, "-c", SLOW_WRITE, sig, EXAMPLE, str(out)], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "PAPERTRIAGE_NO_PROGRESS": "1"})
+    assert run.returncode == 128 + getattr(signal, sig)
+    assert list(out.parent.iterdir()) == []
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    listing = tmp_path / "many.jsonl"
+    listing.write_text("".join(f'{{"title": "Paper number {i} on pruning", "abstract": "{"words " * 40}"}}\n'
+                               for i in range(3000)), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "papertriage", "parse", str(listing)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "PAPERTRIAGE_NO_PROGRESS": "1"})
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"{")
+    proc.stdout.close()  # what `| head -1` does
+    err = proc.stderr.read()
+    assert proc.wait(60) == 0 and err == b""
