@@ -185,3 +185,89 @@ def test_a_nested_alias_does_not_count_its_words_again() -> None:
                     ).score(paper)
     assert [m.count for m in nested.matches] == [m.count for m in plain.matches] == [1]
     assert nested.score == plain.score
+
+
+def test_highlights_are_exactly_the_spans_that_matched() -> None:
+    from papertriage.models import Profile, Term, make_paper
+    from papertriage.scoring import Scorer
+
+    title = "Mixture of Experts to the Rescue of Routing"
+    paper = make_paper(title=title, abstract="", source="test")
+    scorer = Scorer([Profile("p", (Term("mixture of experts"), Term("routing")))])
+    spans = scorer.highlights(scorer.score(paper))["title"]
+    assert [title[a:b] for a, b, _ in spans] == ["Mixture of Experts", "Routing"]
+    partial = Scorer([Profile("p", (Term("graph routing"),))])
+    [(a, b, kind)] = partial.highlights(partial.score(paper))["title"]
+    assert (title[a:b], kind) == ("Routing", "partial")
+
+
+def test_abstracts_show_the_sentence_that_matched(tmp_path: Path) -> None:
+    from .test_hf_text import page
+
+    path = tmp_path / "listing.txt"
+    path.write_text(page([("Routing at Scale", "We revisit old ideas. Many systems exist. Our router uses a mixture "
+                           "of experts with load-aware gates. It is fast.", "  • 2 authors", "Mar 3, 2025 7")]),
+                    encoding="utf-8")
+    run = cli("rank", str(path), "-k", "mixture of experts", "--abstracts", "--no-record", "--width", "120")
+    text = " ".join(run.stdout.split())
+    assert "Our router uses a mixture of experts with load-aware gates." in text
+    assert "We revisit old ideas" not in text
+
+
+def arxiv_listing(tmp_path: Path) -> Path:
+    import json
+
+    path = tmp_path / "papers.jsonl"
+    rows = [{"id": "2501.01234", "title": "Sparse Mixture of Experts Routing", "abstract": "A mixture of experts.",
+             "authors": ["Ada Lovelace", "Alan Turing"], "published": "2025-01-02", "categories": ["cs.LG"]},
+            {"id": "2501.04321", "title": "Dense Mixture of Experts Serving", "abstract": "Serving experts.",
+             "authors": ["Grace Hopper"], "published": "2025-01-05", "categories": ["cs.LG"],
+             "url": "https://example.org/\x1b]8;;https://evil.example\x1b\\x"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_the_table_leads_to_each_paper(tmp_path: Path) -> None:
+    listing = str(diffusion_page(tmp_path))
+    table = cli("rank", listing, *DIFFUSION, "--no-record", "--width", "80").stdout
+    flat = "".join(table.split())
+    assert "https://huggingface.co/papers?q=Latent+Diffusion+Models+for+Video+Generation" in flat
+    assert "5 authors" in table
+    arxiv = cli("rank", str(arxiv_listing(tmp_path)), "-k", "mixture of experts", "--no-record", "--width", "80").stdout
+    assert "https://arxiv.org/abs/2501.01234" in arxiv and "Ada Lovelace et al." in arxiv
+    assert "Grace Hopper" in arxiv and "Grace Hopper et al." not in arxiv
+    md = cli("rank", listing, *DIFFUSION, "--no-record", "-f", "md").stdout
+    assert "](https://huggingface.co/papers?q=Latent+Diffusion+Models+for+Video+Generation)" in md
+
+
+def test_terminal_links_are_osc8_hyperlinks_and_sanitised(tmp_path: Path) -> None:
+    run = cli("rank", str(arxiv_listing(tmp_path)), "-k", "mixture of experts", "--no-record", "--width", "120",
+              "--color", "always")
+    assert "\x1b]8;id=" in run.stdout and ";https://arxiv.org/abs/2501.01234\x1b\\" in run.stdout
+    assert "evil.example\x1b" not in run.stdout and "]8;;https://evil" not in run.stdout
+    never = cli("rank", str(arxiv_listing(tmp_path)), "-k", "mixture of experts", "--no-record", "--color", "never")
+    assert "\x1b" not in never.stdout
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120])
+def test_the_table_fits_the_width_and_cuts_nothing(tmp_path: Path, width: int) -> None:
+    listing = str(diffusion_page(tmp_path))
+    run = cli("rank", listing, *DIFFUSION, "--no-record", "--width", str(width), "--show-partial")
+    lines = run.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    flat = " ".join(run.stdout.split())
+    for fact in ("Latent Diffusion Models for Video Generation", "Hyperbolic Large Language Models", "2025-03-03",
+                 "12", "11.68", "partly:"):
+        assert fact in flat, fact
+    assert "…" not in run.stdout
+
+
+def test_color_respects_no_color_and_force_color(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    listing = str(diffusion_page(tmp_path))
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in cli("rank", listing, *DIFFUSION, "--no-record").stdout
+    assert "\x1b[" in cli("rank", listing, *DIFFUSION, "--no-record", "--color", "always").stdout
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in cli("rank", listing, *DIFFUSION, "--no-record").stdout
+    assert "\x1b[" not in cli("rank", listing, *DIFFUSION, "--no-record", "--color", "never").stdout

@@ -178,12 +178,13 @@ def test_abstracts_option_shows_an_excerpt_with_the_matched_words_highlighted() 
     from papertriage.scoring import Scorer
 
     paper = make_paper(title="Routing", abstract="We study quantization of routers. It works.", source="t")
-    scored = Scorer([Profile("p", (Term("quantization"),))]).score(paper)
+    profiles = [Profile("p", (Term("quantization"),))]
+    scored = Scorer(profiles).score(paper)
     out = io.StringIO()
-    write([scored], out, ExportOptions(color=True, width=120, abstracts=True, total=1))
+    write([scored], out, ExportOptions(color=True, width=120, abstracts=True, total=1, scored_with=profiles))
     text = out.getvalue()
     assert "We study" in text
-    assert "\x1b[33mquantization\x1b[0m" in text  # yellow, as the matched word
+    assert "\x1b[1;33mquantization\x1b[0m" in text  # bold yellow, as the matched word
     plain = io.StringIO()
     write([scored], plain, ExportOptions(color=False, width=120, abstracts=False, total=1))
     assert "We study" not in plain.getvalue()

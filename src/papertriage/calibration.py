@@ -87,9 +87,9 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
     for cp in scorer.compiled:
         df = [0] * len(cp.concepts)
         for paper_hits in hits:
-            found = set().union(*paper_hits.values())
-            for c, concept in enumerate(cp.concepts):
-                if not found.isdisjoint(concept.patterns) or not found.isdisjoint(concept.parts):
+            if any(paper_hits.values()):
+                whole, part = scorer.terms_found(cp, paper_hits)
+                for c in whole | part:  # the term, or one of its words
                     df[c] += 1
         terms = tuple(replace(t, rarity=round((n / (d + 1)) ** RARITY_POWER, 3))
                       for t, d in zip(cp.profile.terms, df, strict=True))

@@ -307,6 +307,7 @@ def rank_cmd(
         learned_words(result.profiles)
         options = ExportOptions(
             color=use_color(output, color), width=width, abstracts=abstracts, sources=listings,
+            links=use_color(output, color), scored_with=result.profiles,
             profiles=[p.name for p in profiles], total=result.total,
         )
         with open_output(output) as out:

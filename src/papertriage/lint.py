@@ -21,28 +21,39 @@ class TermReport:
     share: float
     warnings: list[str] = field(default_factory=list)
     rarity: float = 1.0
-    """The factor rank gives the term on this listing (see calibration)."""
+    """The factor rank gives the term on this listing (see calibration), from papers + partly."""
+    partly: int = 0
+    """Papers holding some words of the term but not the whole term (partial credit)."""
 
 
 def lint(papers: list[Paper], profiles: list[Profile], calibrated: list[Profile] | None = None) -> list[TermReport]:
-    """For every term of every profile: papers matched (whole term or an alias, any field) and warnings;
-    with the profiles calibrated on the listing, the rarity rank gives each term there."""
+    """For every term of every profile: the papers it matches whole and those it matches only by
+    some of its words (Scorer.terms_found, what rank scores), and warnings; with the profiles
+    calibrated on the listing, the rarity rank gives each term there (counted on both)."""
     scorer = Scorer(profiles)
     counts: dict[tuple[int, int], int] = {}
-    for paper in papers:
-        found = set().union(*scorer.field_hits(paper).values())
+    partly: dict[tuple[int, int], int] = {}
+    for hits in (h for start in range(0, len(papers), 256)
+                 for h in scorer.field_hits_many(papers[start:start + 256], positions=False)):
+        if not any(hits.values()):
+            continue
         for p, cp in enumerate(scorer.compiled):
-            for c, concept in enumerate(cp.concepts):
-                if not found.isdisjoint(concept.patterns):
-                    counts[(p, c)] = counts.get((p, c), 0) + 1
+            whole, part = scorer.terms_found(cp, hits)
+            for c in whole:
+                counts[(p, c)] = counts.get((p, c), 0) + 1
+            for c in part:
+                partly[(p, c)] = partly.get((p, c), 0) + 1
     reports = []
     n = max(1, len(papers))
     for p, cp in enumerate(scorer.compiled):
         for c, term in enumerate(cp.profile.terms):
-            matched = counts.get((p, c), 0)
+            matched, words_only = counts.get((p, c), 0), partly.get((p, c), 0)
             report = TermReport(cp.profile.name, term.term, term.weight, matched, matched / n,
-                                rarity=calibrated[p].terms[c].rarity if calibrated else 1.0)
-            if matched == 0:
+                                rarity=calibrated[p].terms[c].rarity if calibrated else 1.0, partly=words_only)
+            if matched == 0 and words_only:
+                report.warnings.append(f"matches no paper whole, {words_only} only by some of its words (partial "
+                                       "credit, not shown as a match): check the spelling, or add aliases")
+            elif matched == 0:
                 report.warnings.append("matches no paper: check the spelling, or add aliases")
             elif report.share > BROAD:
                 report.warnings.append(f"too broad: matches {report.share:.0%} of the listing; "

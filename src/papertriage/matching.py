@@ -550,6 +550,23 @@ class Matcher:
             return " ".join(_WORD.findall(fold(text))[start:end])
         return text[spans[start][0]:spans[end - 1][1]]
 
+    def occurrences(self, text: str, wanted: set[int]) -> list[tuple[int, int, int]]:
+        """Every place in text where one of the wanted patterns matches, as (pattern, first token,
+        end token): what the shown matches highlight (scan_fields keeps only each one's best)."""
+        tokens, flags = self._flagged([text], None)
+        found: list[tuple[int, int, int]] = []
+        for pos in map(_match_start, _FLAGGED.finditer(flags)):
+            if flags[pos] == _BREAK_FLAG:
+                continue
+            token = tokens[pos]
+            found += [(i, pos, pos + 1) for i, _ in self._singles.get(token, ()) if i in wanted]
+            for i, _ in self._anchors.get(token, ()) if flags[pos] == _ANCHOR_FLAG else ():
+                if i in wanted:
+                    sim, begin, end = self._window(self.patterns[i], tokens, pos)
+                    if sim:
+                        found.append((i, begin, end))
+        return sorted(set(found), key=lambda f: (f[1], f[2], f[0]))
+
     def _window(self, p: Pattern, raw: list[bytes], pos: int) -> tuple[float, int, int]:
         """Best (similarity, start, end) of a multi-word pattern over word runs around its anchor at pos.
 

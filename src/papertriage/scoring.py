@@ -6,7 +6,7 @@ import heapq
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from papertriage.matching import FieldHit, Matcher, Pattern, compile_pattern
+from papertriage.matching import FieldHit, Matcher, Pattern, compile_pattern, word_spans
 from papertriage.models import Match, Paper, Profile, Scored, built
 
 SATURATION = 1.2
@@ -283,6 +283,20 @@ class Scorer:
         # the whole term was found in this field: its words add nothing
         return best_of, counts, [part for part in parts if part[0] not in best_of]
 
+    def terms_found(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> tuple[set[int], set[int]]:
+        """The one definition of "papers a term matches", for calibration and lint: the profile's
+        terms (by position) found whole in a field it scores, and those of which only words were
+        found (partial credit) — exactly what the paper's score for the profile is made of."""
+        whole: set[int] = set()
+        part: set[int] = set()
+        for f, (field_name, _) in enumerate(cp.profile.fields):
+            field_hits = hits.get(field_name)
+            if field_hits:
+                best_of, _, parts = self._field_terms(cp, f, field_hits)
+                whole.update(best_of)
+                part.update(c for c, _, _ in parts)
+        return whole, part - whole
+
     def _items(self, cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]
                ) -> list[tuple[int, int, int, FieldHit, int, float]]:
         """What scores, unordered: (concept, field, pattern, hit, count, share) for the terms and
@@ -373,6 +387,32 @@ class Scorer:
         for cp in self.compiled:
             result = self.score_profile(cp, hits, with_matches=False) if any(hits.values()) else None
             out[cp.profile.name] = result[0] if result else 0.0
+        return out
+
+    def highlights(self, scored: Scored) -> dict[str, list[tuple[int, int, str]]]:
+        """Where in each field the words behind scored's matches stand, as character spans with
+        their kind: "whole" (a term found whole), "partial" (a word of a term found alone) or
+        "learned" (a related word). Every occurrence, not only the best one each match names."""
+        cp = next((c for c in self.compiled if c.profile.name == scored.profile), None)
+        if cp is None:
+            return {}
+        by_term = {concept.term: concept for concept in cp.concepts}
+        wanted: dict[str, dict[int, str]] = {}
+        for m in scored.matches:
+            concept = by_term.get(m.term)
+            if concept is None:
+                continue
+            kind = "learned" if m.learned else "whole" if m.share == 1.0 else "partial"
+            kinds = wanted.setdefault(m.field, {})
+            for i in concept.parts if kind == "partial" else concept.patterns:
+                if kinds.get(i) != "whole":
+                    kinds[i] = kind
+        out: dict[str, list[tuple[int, int, str]]] = {}
+        for name, kinds in wanted.items():
+            text = getattr(scored.paper, name)
+            spans = word_spans(text)
+            out[name] = [(spans[a][0], spans[b - 1][1], kinds[i]) for i, a, b in self.matcher.occurrences(text, set(kinds))
+                         if b <= len(spans)]
         return out
 
     def score_for(self, paper: Paper, profile_name: str) -> Scored:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
-from papertriage.models import Scored
+from papertriage.models import Paper, Profile, Scored
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"            # CSI: colours, cursor moves, clears
@@ -33,6 +33,12 @@ class ExportOptions:
     sources: list[str] = field(default_factory=list)
     profiles: list[str] = field(default_factory=list)
     total: int = 0
+    links: bool = False
+    """Clickable titles and ids (OSC 8 hyperlinks), for terminals; else links are written out."""
+    scored_with: list[Profile] = field(default_factory=list)
+    """The profiles as scored (calibrated), to find again the words each match stands for."""
+    sort: str = "score"
+    """What the papers are ordered by (score, date, upvotes)."""
 
 
 Writer = Callable[[list[Scored], TextIO, ExportOptions], None]
@@ -58,6 +64,49 @@ def writer(name: str) -> Writer:
 
 def formats() -> dict[str, str]:
     return {name: desc for name, (_, desc) in _writers().items()}
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def excerpt(text: str, spans: list[tuple[int, int, str]], limit: int = 280) -> tuple[str, list[tuple[int, int, str]]]:
+    """The sentence(s) of text that hold its matches (those of terms found whole first), in order
+    and joined by ` … `, about limit characters at most; with no match, the first sentences. The
+    spans come back shifted onto the excerpt."""
+    if not spans:
+        return first_sentences(text, limit), []
+    bounds, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((start, m.start()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    best_kind = "whole" if any(k == "whole" for _, _, k in spans) else None
+
+    def hits(a: int, b: int) -> int:
+        return sum(1 for s, e, k in spans if a <= s and e <= b and (best_kind is None or k == best_kind))
+
+    ranked = sorted((i for i, (a, b) in enumerate(bounds) if hits(a, b)), key=lambda i: (-hits(*bounds[i]), i))
+    chosen: list[int] = []
+    for i in ranked:
+        if chosen and sum(bounds[j][1] - bounds[j][0] for j in chosen) + bounds[i][1] - bounds[i][0] > limit:
+            break
+        chosen.append(i)
+    pieces, shifted, offset = [], [], 0
+    for n, i in enumerate(sorted(chosen)):
+        a, b = bounds[i]
+        if b - a > limit:  # one long sentence: the window around its first match
+            first = min(s for s, e, _ in spans if a <= s and e <= b)
+            a = max(a, text.rfind(" ", a, max(a, first - limit // 3)) + 1)
+            cut = text.rfind(" ", a, a + limit)
+            b = min(b, cut if cut > first else a + limit)
+        gap = " … " if n or a > 0 else ""
+        offset += len(gap)
+        pieces.append(gap + text[a:b])
+        shifted += [(s - a + offset, e - a + offset, k) for s, e, k in spans if a <= s and e <= b]
+        offset += b - a
+    if chosen and bounds[max(chosen)][1] < len(text):
+        pieces.append(" …")
+    return "".join(pieces), shifted
 
 
 def first_sentences(text: str, limit: int = 280) -> str:
@@ -97,6 +146,63 @@ def terms_found(s: Scored) -> TermsFound:
     partial = [f"{term} (only: {', '.join(found.values())})" for term, found in parts.items()]
     learned = list(dict.fromkeys("~" + m.term for m in s.matches if m.learned))
     return TermsFound(whole, partial, learned)
+
+
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) link that cannot carry terminal escapes, Markdown or spaces: controls removed,
+    anything outside printable ASCII and URL punctuation percent-encoded; None for other schemes."""
+    from urllib.parse import quote
+
+    if not url:
+        return None
+    cleaned = quote(strip_controls(url).strip(), safe=_URL_SAFE)
+    return cleaned if re.match(r"https?://[^/\s]", cleaned) else None
+
+
+def link_for(p: Paper) -> str | None:
+    """Where to read the paper: its Hugging Face page for Daily Papers sources (a search by title
+    when the copy gave no id), else arXiv, the listing's own link, or the DOI."""
+    from urllib.parse import quote_plus
+
+    if p.arxiv_id:
+        if p.source.startswith("hf-"):
+            return f"https://huggingface.co/papers/{p.arxiv_id}"
+        return f"https://arxiv.org/abs/{p.arxiv_id}"
+    if p.url and re.match(r"https?://", p.url):
+        return safe_url(p.url)
+    if p.doi:
+        return safe_url(f"https://doi.org/{p.doi}")
+    if p.source.startswith("hf-") and p.title:
+        # a search for the title's first words: enough to find it, short enough to read
+        words = re.findall(r"[^\W_]+", printable(p.title))[:8]
+        return "https://huggingface.co/papers?q=" + quote_plus(" ".join(words))
+    return None
+
+
+def short_id(p: Paper) -> str:
+    """The id a reader can type or search: arXiv id, DOI, PMID, else nothing."""
+    if p.arxiv_id:
+        return f"arXiv:{p.arxiv_id}"
+    if p.doi:
+        return f"doi:{p.doi}"
+    pmid = p.extra.get("pmid")
+    return f"PMID {pmid}" if pmid else ""
+
+
+def authors_short(p: Paper) -> str:
+    """First author et al., or how many authors the listing counted, and the organisation."""
+    if p.authors:
+        names = printable(p.authors[0]) + (" et al." if len(p.authors) > 1 else "")
+    elif p.n_authors:
+        names = f"{p.n_authors} author{'s' if p.n_authors != 1 else ''}"
+    else:
+        names = ""
+    if p.organization:
+        names = f"{names} · {printable(p.organization)}" if names else printable(p.organization)
+    return names
 
 
 def matched_terms(s: Scored) -> list[str]:

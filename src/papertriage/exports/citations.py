@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from papertriage.exports import ExportOptions, printable
-from papertriage.exports.markdown import link_for
+from papertriage.exports import ExportOptions, link_for, printable
 from papertriage.models import Paper, Scored, normalised_title
 
 _BIB_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#",

@@ -6,8 +6,8 @@ import re
 from datetime import date
 from typing import TextIO
 
-from papertriage.exports import ExportOptions, first_sentences, printable, terms_found
-from papertriage.models import Paper, Scored
+from papertriage.exports import ExportOptions, first_sentences, link_for, printable, terms_found
+from papertriage.models import Scored
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~=$-])")
 
@@ -16,18 +16,6 @@ def md_text(text: str) -> str:
     """Inline text that cannot open HTML, a link, an image, a list, a heading or a table cell."""
     text = printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def link_for(p: Paper) -> str | None:
-    if p.arxiv_id:
-        if p.source.startswith("hf-"):
-            return f"https://huggingface.co/papers/{p.arxiv_id}"
-        return f"https://arxiv.org/abs/{p.arxiv_id}"
-    if p.url and re.match(r"https?://", p.url):
-        return p.url
-    if p.doi:
-        return f"https://doi.org/{p.doi}"
-    return None
 
 
 def _url(url: str) -> str:
