@@ -25,22 +25,23 @@ profiles:
   triptans:
     description: Imported from a PubMed search string
     concepts: all
+    fields: {title: 3, abstract: 1, keywords: 2}
     terms:
       - term: migraine
         fields: [title, abstract]
-        aliases: [migraine disorders, headache*]
+        aliases: [{term: migraine disorders, fields: [keywords]}, headache*]
       - term: sumatriptan
         aliases: [zolmitriptan, {term: triptan*, fields: [title]}]
       - term: randomi*
         fields: [title, abstract]
-        aliases: [{term: placebo, fields: [title, abstract]}]
+        aliases: [{term: placebo, fields: [title, abstract, keywords]}]
     exclude: [rats]
 """
     assert run.stderr == (
-        "warning: not exact: position 20: 'migraine disorders': subject heading matched in titles and abstracts "
-        "(records carry no keywords field)\n"
         "warning: not exact: position 152: 'review[pt]': [pt] limits by publication type or subset, which records "
         "do not carry: left out\n"
+        "warning: not exact: overall: 1 subject-heading term(s) match only the keywords field: records without "
+        "keywords (e.g. plain CSV) never match them\n"
         "imported profile triptans (pubmed): 3 concepts, 1 excluded term; 2 parts not translated exactly (above)\n")
 
 
@@ -55,12 +56,13 @@ profiles:
   triptans:
     description: Imported from an Ovid search string
     concepts: all
+    fields: {title: 3, abstract: 1, keywords: 2}
     terms:
       - term: Migraine Disorders
-        fields: [title, abstract]
-        aliases: [migrain*]
+        fields: [keywords]
+        aliases: [{term: migrain*, fields: [title, abstract]}]
       - term: sumatriptan
-        fields: [title, abstract]
+        fields: [title, abstract, keywords]
         aliases: [triptan*]
       - term: placebo control*
         fields: [title, abstract]
@@ -68,13 +70,13 @@ profiles:
     assert run.stderr.splitlines() == [
         "warning: not exact: line 1, column 3: 'exp Migraine Disorders/': explode: only the heading itself is "
         "matched (its narrower headings are not listed)",
-        "warning: not exact: line 1, column 7: 'Migraine Disorders': subject heading matched in titles and "
-        "abstracts (records carry no keywords field)",
         "warning: not exact: line 5, column 12: 'placebo adj3 control$': proximity (up to 2 words apart, in either "
         "order) matched as the phrase 'placebo control*' (one word more or fewer allowed; its words found apart "
         "earn partial credit)",
         "warning: not exact: line 7, column 3: 'limit 6 to english language': limit: left out (records carry no "
         "language, year or publication type)",
+        "warning: not exact: overall: 1 subject-heading term(s) match only the keywords field: records without "
+        "keywords (e.g. plain CSV) never match them",
         "imported profile triptans (ovid): 3 concepts; 4 parts not translated exactly (above)",
     ]
 

@@ -93,7 +93,7 @@ def test_ris_multiline_fields_and_keywords() -> None:
     ris = records(FORMATS / "sample.ris")
     assert ris[0]["abstract"] == ("We show that gradient noise decides which experts a sparse router prefers, "
                                   "and propose a damping term.")
-    assert ris[0]["extra"]["keywords"] == ["mixture of experts", "routing"]
+    assert ris[0]["keywords"] == ["mixture of experts", "routing"]
     assert ris[0]["published"] == "2025-03-14"
     assert ris[0]["id"] == "doi:10.5555/mumul.2025.001"
 

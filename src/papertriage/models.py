@@ -88,6 +88,8 @@ class Paper:
     upvotes: int | None = None
     url: str | None = None
     categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    """Keywords, subject headings (MeSH) and author keywords the source gives, one phrase each."""
     source: str = ""
     """Name of the input format the record was read from."""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
@@ -105,6 +107,7 @@ class Paper:
             "upvotes": self.upvotes,
             "url": self.url,
             "categories": list(self.categories),
+            "keywords": list(self.keywords),
             "source": self.source,
             "extra": dict(self.extra),
         }
@@ -150,6 +153,7 @@ def make_paper(
     upvotes: int | None = None,
     url: str | None = None,
     categories: list[str] | tuple[str, ...] = (),
+    keywords: list[str] | tuple[str, ...] = (),
     arxiv_id: str | None = None,
     doi: str | None = None,
     extra: dict[str, Any] | None = None,
@@ -175,9 +179,26 @@ def make_paper(
         upvotes=upvotes,
         url=url or None,
         categories=tuple(dict.fromkeys(filter(None, map(str.strip, categories)))),
+        keywords=_keywords(keywords),
         source=source,
         extra=extra,
     )
+
+
+def _keywords(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Keywords trimmed, each once (the first spelling of those equal but for case)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        if isinstance(value, str):
+            text = squash(value)
+            if text:
+                seen.setdefault(text.lower(), text)
+    return tuple(seen.values())
+
+
+def field_text(paper: Paper, name: str) -> str:
+    """The text of a scored field: title, abstract, or the keywords joined by `; `."""
+    return "; ".join(paper.keywords) if name == "keywords" else getattr(paper, name)
 
 
 @dataclass(frozen=True)

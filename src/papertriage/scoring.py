@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from papertriage.matching import FieldHit, Matcher, Pattern, compile_pattern, word_spans
-from papertriage.models import Match, Paper, Profile, Scored, built
+from papertriage.models import Match, Paper, Profile, Scored, built, field_text
 
 SATURATION = 1.2
 """k in count*(k+1)/(count+k): a second mention adds 37%, many mentions at most 120%."""
@@ -212,7 +212,7 @@ class Scorer:
         for a score, not for the words a match shows.
         """
         names = self.fields
-        texts = [getattr(paper, name) for paper in papers for name in names]
+        texts = [field_text(paper, name) for paper in papers for name in names]
         n = len(names)
         field_words: list[set[bytes]] | None = [] if words_of is not None else None
         scan = self.matcher.scan_fields if positions else self.matcher.tally_fields
@@ -348,7 +348,7 @@ class Scorer:
 
     def _match(self, concept: _Concept, field_name: str, field_weight: float, best: FieldHit, count: int,
                share: float, paper: Paper | None, coverage: float = 1.0) -> Match:
-        text = self.matcher.matched_text(getattr(paper, field_name), best.start, best.end) if paper else ""
+        text = self.matcher.matched_text(field_text(paper, field_name), best.start, best.end) if paper else ""
         return Match(term=concept.term, field=field_name, text=text, similarity=round(best.similarity, 1),
                      count=count, term_weight=concept.weight, field_weight=field_weight,
                      contribution=contribution(concept, field_weight, best.similarity, count, share, coverage),
@@ -409,7 +409,7 @@ class Scorer:
                     kinds[i] = kind
         out: dict[str, list[tuple[int, int, str]]] = {}
         for name, kinds in wanted.items():
-            text = getattr(scored.paper, name)
+            text = field_text(scored.paper, name)
             spans = word_spans(text)
             out[name] = [(spans[a][0], spans[b - 1][1], kinds[i]) for i, a, b in self.matcher.occurrences(text, set(kinds))
                          if b <= len(spans)]

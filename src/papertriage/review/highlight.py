@@ -9,7 +9,7 @@ from rich.text import Text
 
 from papertriage.exports import strip_controls
 from papertriage.matching import Matcher, compile_pattern, word_spans, words
-from papertriage.models import Paper
+from papertriage.models import Paper, field_text
 from papertriage.scoring import Scorer
 
 TERM, PART, LEARNED, AGAINST, EXCLUDE = "term", "part", "learned", "against", "exclude"
@@ -89,7 +89,7 @@ class Highlighter:
         """
         extra = Matcher([compile_pattern(w, exact=True) for w, _ in taught])
         kinds = [LEARNED if weight > 0 else AGAINST for _, weight in taught]
-        return {name: self.field_spans(getattr(paper, name) or "", f, extra, kinds) for f, name in enumerate(self.fields)}
+        return {name: self.field_spans(field_text(paper, name) or "", f, extra, kinds) for f, name in enumerate(self.fields)}
 
     def field_spans(self, text: str, field: int = 0, extra: Matcher | None = None,
                     extra_kinds: Sequence[str] = ()) -> list[Span]:

@@ -327,7 +327,7 @@ def merge(kept: Paper, other: Paper) -> Paper:
         if getattr(a, key) in (None, "") and getattr(b, key) not in (None, ""):
             filled[key] = getattr(b, key)
     # per field, the fuller text or list wins
-    for key in ("abstract", "authors", "categories"):
+    for key in ("abstract", "authors", "categories", "keywords"):
         if len(getattr(b, key)) > len(getattr(a, key)):
             filled[key] = getattr(b, key)
     best_id = min((a.id, b.id), key=lambda i: ("arxiv:", "doi:", "title:").index(i.split(":")[0] + ":"))

@@ -185,6 +185,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
             url=f.get("url") or None,
             arxiv_id=eprint or (f.get("url") if "arxiv.org/abs/" in f.get("url", "") else None),
             doi=f.get("doi"),
+            keywords=keywords,
             source=NAME,
-            extra={"key": key, "type": kind, "journal": f.get("journal") or f.get("booktitle"), "keywords": keywords},
+            extra={"key": key, "type": kind, "journal": f.get("journal") or f.get("booktitle")},
         )

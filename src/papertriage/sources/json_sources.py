@@ -120,6 +120,7 @@ def hf_paper(item: dict[str, Any], source: str) -> Paper | None:
         upvotes=_int(paper.get("upvotes")),
         url=f"https://huggingface.co/papers/{arxiv}" if arxiv else None,
         arxiv_id=arxiv,
+        keywords=keywords if isinstance(keywords, list) else (),
         source=source,
         extra={
             "submitted_on_daily": iso_date(paper.get("submittedOnDailyAt")),
@@ -127,7 +128,6 @@ def hf_paper(item: dict[str, Any], source: str) -> Paper | None:
             "project_page": paper.get("projectPage"),
             "comments": _int(item.get("numComments")),
             "ai_summary": paper.get("ai_summary"),
-            "ai_keywords": keywords if isinstance(keywords, list) else None,
         },
     )
 
@@ -237,6 +237,7 @@ _FIELDS = {
     "published": ("published", "publication_date", "date", "published_date", "publishedAt", "year", "created"),
     "url": ("url", "abs", "link", "URL"),
     "categories": ("categories", "category", "tags"),
+    "keywords": ("keywords", "ai_keywords", "author_keywords"),
 }
 
 
@@ -284,6 +285,7 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
     abstract = _first(rec, names["abstract"])
     abstract = abstract if isinstance(abstract, str) else ""
     categories = _list_field(_first(rec, names["categories"]))
+    keywords = _list_field(_first(rec, names["keywords"]))
     arxiv = None
     raw_id = str(rec.get("id") or "")
     extra_in: dict[str, Any] = rec["extra"] if isinstance(rec.get("extra"), dict) else {}
@@ -321,6 +323,7 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
         upvotes=_int(rec.get("upvotes")),
         url=url if isinstance(url, str) else None,
         categories=categories,
+        keywords=keywords,
         arxiv_id=arxiv,
         doi=doi if isinstance(doi, str) else None,
         source=str(rec.get("source") or JSON_RECORDS) if rec.get("source") else JSON_RECORDS,

@@ -68,11 +68,11 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
             published=_date(art),
             doi=doi,
             url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
+            keywords=[_text(k) for k in art.findall(".//MeshHeading/DescriptorName")]
+            + [_text(k) for k in art.findall(".//KeywordList/Keyword")],
             source=NAME,
             extra={
                 "pmid": pmid,
                 "journal": _text(art.find(".//Journal/Title")),
-                "keywords": [_text(k) for k in art.findall(".//KeywordList/Keyword")],
-                "mesh": [_text(k) for k in art.findall(".//MeshHeading/DescriptorName")],
             },
         )

@@ -21,7 +21,8 @@ _COLUMNS = {
     "doi": ("doi", "di"),
     "url": ("url", "link", "open url link"),
     "id": ("id", "arxiv id", "arxiv_id", "pubmedid", "pmid", "pm", "ut", "eid", "accession number"),
-    "keywords": ("keywords", "author keywords", "de", "keywords plus"),
+    "keywords": ("keywords", "author keywords", "de"),
+    "index_keywords": ("index keywords", "keywords plus"),
     "journal": ("source title", "journal", "so", "source"),
 }
 _FIELD_LIMIT = 10 * 1024 * 1024
@@ -94,9 +95,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
             journal = cell("journal")
             if journal:
                 extra["journal"] = journal
-            keywords = cell("keywords")
-            if keywords:
-                extra["keywords"] = [k.strip() for k in re.split(r";", keywords) if k.strip()]
+            keywords = [k for key in ("keywords", "index_keywords") for k in re.split(r";", cell(key))]
             yield make_paper(
                 title=title,
                 abstract=cell("abstract"),
@@ -105,6 +104,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
                 url=cell("url") or None,
                 doi=cell("doi") or None,
                 arxiv_id=raw_id if re.match(r"^(arxiv:)?\d{4}\.\d{4,5}(v\d+)?$", raw_id, re.I) else None,
+                keywords=keywords,
                 source=NAME,
                 extra=extra,
             )

@@ -132,9 +132,7 @@ def _paper(record: Record, ctx: ParseContext, source: str, *, title_tags: tuple[
     doi = doi or _first(fields, *doi_tags)
     date = next((iso_date(d) for d in (_first(fields, t) for t in date_tags) if iso_date(d)), None)
     extra: dict[str, object] = {key: _first(fields, tag) for tag, key in extra_tags.items()}
-    keywords = [k for v in _all(fields, *keyword_tags) for k in re.split(r"[;\n]", v) if k.strip()]
-    if keywords:
-        extra["keywords"] = [k.strip() for k in keywords]
+    keywords = [_heading(k) for tag in keyword_tags for v in fields.get(tag, []) for k in re.split(r"[;\n]", v)]
     return make_paper(
         title=title,
         abstract=" ".join(_all(fields, *abstract_tags)),
@@ -143,13 +141,25 @@ def _paper(record: Record, ctx: ParseContext, source: str, *, title_tags: tuple[
         url=url,
         doi=doi or next((u for u in urls if "doi.org/" in u), None),
         arxiv_id=_arxiv_from(*urls, _first(fields, "AN")),
+        keywords=keywords,
         source=source,
         extra=extra,
     )
 
 
+_SUBHEADINGS = re.compile(r"(?:/\*?[a-z][a-z ,-]*)+$")
+"""MeSH subheadings after a heading: `/*drug therapy/adverse effects`."""
+
+
+def _heading(keyword: str) -> str:
+    """A keyword (every keyword field: WoS DE and ID, MEDLINE OT and MH, RIS KW) without MeSH
+    subheadings and major-topic stars: `*Migraine Disorders/*drug therapy` -> `Migraine Disorders`."""
+    return _SUBHEADINGS.sub("", keyword.strip()).strip(" *")
+
+
 def parse_ris(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    for record in _records(text, _RIS_TAG, {"TY"}, {"ER"}, ctx):
+    # an untagged line after KW is one more keyword (EndNote, Ovid), not more of the same one
+    for record in _records(text, _RIS_TAG, {"TY"}, {"ER"}, ctx, list_tags=frozenset({"KW"})):
         paper = _paper(record, ctx, RIS, title_tags=("TI", "T1", "CT", "BT", "ST"), abstract_tags=("AB", "N2"),
                        author_tags=("AU", "A1", "A2"), date_tags=("DA", "PY", "Y1", "Y2"), doi_tags=("DO",),
                        url_tags=("UR", "L1", "L2"), keyword_tags=("KW",),
