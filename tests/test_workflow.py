@@ -60,7 +60,7 @@ def test_corrupt_ledger_is_a_clear_error_and_left_untouched(tmp_path: Path) -> N
     state = tmp_path / "seen.sqlite"
     state.write_bytes(b"this is not a database" * 100)
     run = cli("rank", EXAMPLE, "-c", CONFIG, "--new-only", "--state", str(state))
-    assert run.exit_code == 1 and "seen ledger cannot be read" in run.stderr
+    assert run.exit_code == 1 and "the ledger cannot be read" in run.stderr
     assert state.read_bytes() == b"this is not a database" * 100
 
 

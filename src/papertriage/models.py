@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -111,6 +111,17 @@ class Paper:
             "source": self.source,
             "extra": dict(self.extra),
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Paper:
+        """The record of to_dict back as a Paper (keys it does not know are ignored, missing ones default)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for name in ("authors", "categories", "keywords"):
+            if isinstance(values.get(name), list):
+                values[name] = tuple(values[name])
+        values["extra"] = dict(values.get("extra") or {})
+        return cls(**values)
 
     @property
     def arxiv_id(self) -> str | None:
@@ -223,6 +234,8 @@ class Term:
     def scope(self, variant: int) -> tuple[str, ...]:
         """The fields variant (0 the term, 1.. its aliases) is looked for in; () for all of them."""
         return self.scopes[variant] if self.scopes else ()
+    from_decisions: bool = False
+    """A word learned from the decisions made for the profile (see learning); its weight may be negative."""
 
 
 @dataclass(frozen=True)
@@ -248,6 +261,11 @@ class Profile:
     def learned(self) -> list[str]:
         """The related words calibration learned from a listing (none in a profile as written)."""
         return [t.term for t in self.terms if t.learned]
+
+    @property
+    def decided_words(self) -> list[Term]:
+        """The words learned from the decisions made for this profile (none without decisions)."""
+        return [t for t in self.terms if t.from_decisions]
 
 
 @dataclass(frozen=True)
@@ -281,6 +299,8 @@ class Match:
         """A real match: the whole term (or an alias) written in the profile, not one of its words
         found alone (partial credit) nor a learned word."""
         return self.share == 1.0 and not self.learned
+    from_decisions: bool = False
+    """The term is a word learned from the decisions made for the profile."""
 
 
 @dataclass(frozen=True)
