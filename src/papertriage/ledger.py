@@ -193,7 +193,7 @@ class Ledger:
             raise LedgerError(f"{self.path}: the ledger cannot be used ({exc}); move the file aside "
                               "or choose another with --state") from None
 
-    def _transaction(self, write: Callable[[sqlite3.Connection], None], what: str) -> None:
+    def _transaction(self, write: Callable[[sqlite3.Connection], object], what: str) -> None:
         """Run write in one transaction; on failure nothing of it is kept."""
         def attempt() -> None:
             self.db.execute("BEGIN IMMEDIATE")
