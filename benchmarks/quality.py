@@ -3,11 +3,15 @@
     python benchmarks/quality.py                    # SYNERGY screening sets + arXiv categories
     python benchmarks/quality.py --profiles alt     # the profiles written independently (robustness)
     python benchmarks/quality.py --only synergy     # or: --only arxiv
+    python benchmarks/quality.py --profiles boolean # a Boolean search string per SYNERGY review
 
 SYNERGY: a paper is relevant when the reviewers included it. arXiv: a fixed sample of the crawl's
 unique papers (those whose id hashes into 2 of 7 buckets, about 21,000), relevant to a profile when
-listed in its category. Every method is scored with papertriage.evaluation.metrics (ties ordered by
-a hash of the paper, the same for all), so `papertriage evaluate` gives the same numbers.
+listed in its category. `--profiles boolean`: the search strings of benchmarks/profiles/synergy-boolean/
+(one file per SYNERGY review, PubMed, Ovid, Scopus or WoS syntax), imported by `profiles import`; the
+peers get every term and alias of the imported profile (truncation marks removed). Every method is
+scored with papertriage.evaluation.metrics (ties ordered by a hash of the paper, the same for all), so
+`papertriage evaluate` gives the same numbers.
 """
 
 from __future__ import annotations
@@ -32,8 +36,23 @@ METHODS = ("papertriage", "exact", "partial", "bm25")
 
 
 def peer_terms(profile: Profile) -> list[tuple[str, float]]:
-    """The same profile for the peers: every term and alias with the term's weight."""
-    return [(text, t.weight) for t in profile.terms for text in (t.term, *t.aliases)]
+    """The same profile for the peers: every term and alias with the term's weight (a truncated
+    word as its stem, `migrain*` -> `migrain`: what a substring or token match can do with it)."""
+    return [(text.replace("*", ""), t.weight) for t in profile.terms for text in (t.term, *t.aliases)]
+
+
+def boolean_profiles() -> list[Profile]:
+    """The Boolean search strings, imported as `papertriage profiles import FILE --name REVIEW` does."""
+    import yaml
+
+    from papertriage.config import profiles_from_data
+    from papertriage.query import config_yaml, import_query
+
+    out = []
+    for path in sorted((PROFILES / "synergy-boolean").glob("*.txt")):
+        imported = import_query(path.read_text(encoding="utf-8"), path.stem)
+        out += profiles_from_data(yaml.safe_load(config_yaml(imported)), str(path))
+    return out
 
 
 def score_all(papers: list[Paper], profile: Profile, peers) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
@@ -64,7 +83,7 @@ def arxiv_sample() -> list[Paper]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profiles", choices=("ours", "alt"), default="ours")
+    parser.add_argument("--profiles", choices=("ours", "alt", "boolean"), default="ours")
     parser.add_argument("--only", choices=("synergy", "arxiv"))
     parser.add_argument("--no-partial", action="store_true",
                         help="papertriage without partial credit (every term as with `partial: false`)")
@@ -74,10 +93,12 @@ def main() -> int:
     peers = load_peers()
     suffix = "" if args.profiles == "ours" else "-alt"
     cases = []
-    if args.only != "arxiv":
+    if args.profiles == "boolean":
+        cases += synergy_cases({p.name: p for p in boolean_profiles()})
+    elif args.only != "arxiv":
         synergy = {p.name: p for p in load_config(PROFILES / f"synergy{suffix}.yaml")}
         cases += synergy_cases(synergy)
-    if args.only != "synergy":
+    if args.only != "synergy" and args.profiles != "boolean":
         sample = arxiv_sample()
         for profile in load_config(PROFILES / f"arxiv-categories{suffix}.yaml"):
             labels = [CATEGORY[profile.name] in p.categories for p in sample]
@@ -106,6 +127,8 @@ def main() -> int:
     print(f"papertriage mean AP {mean_ap['papertriage']:.3f} vs best peer ({best_peer}) {mean_ap[best_peer]:.3f}: "
           f"{(mean_ap['papertriage'] / mean_ap[best_peer] - 1) * 100:+.1f}%")
     print(f"papertriage mean WSS@95 {mean_wss['papertriage']:.3f} vs best peer ({best_wss}) {mean_wss[best_wss]:.3f}")
+    mean_r10 = {m: statistics.mean(r[m].recall_at_10pct for r in results.values()) for m in METHODS}
+    print("mean recall@10%: " + ", ".join(f"{m} {mean_r10[m]:.3f}" for m in METHODS))
     return 0
 
 
