@@ -18,6 +18,7 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test reads the developer's own config or ledger."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    monkeypatch.setenv("HOME", str(tmp_path))  # config discovery stops at home: never above the test's folder
     monkeypatch.delenv("PAPERTRIAGE_CONFIG", raising=False)
     monkeypatch.delenv("PAPERTRIAGE_STATE", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")

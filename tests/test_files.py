@@ -186,3 +186,61 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     proc.stdout.close()  # what `| head -1` does
     err = proc.stderr.read()
     assert proc.wait(60) == 0 and err == b""
+
+
+PROFILE = "profiles:\n  p:\n    terms: [pruning]\n"
+
+
+def test_config_is_found_in_a_parent_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "papertriage.yaml").write_text(PROFILE, encoding="utf-8")
+    deep = tmp_path / "notes" / "2026" / "week-49"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    run = cli("rank", EXAMPLE, "-f", "jsonl")
+    assert run.exit_code == 0, run.stderr
+    assert run.records() and {r["profile"] for r in run.records()} == {"p"}
+
+
+def test_config_discovery_stops_at_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "papertriage.yaml").write_text(PROFILE, encoding="utf-8")
+    home = tmp_path / "home"
+    (home / "project").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(home / "project")
+    run = cli("rank", EXAMPLE)
+    assert run.exit_code == 1 and "no config found" in run.stderr
+
+
+def test_config_discovery_stops_at_a_filesystem_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from papertriage.config import locate_config
+
+    inner = tmp_path / "mnt" / "usb"
+    inner.mkdir(parents=True)
+    (tmp_path / "papertriage.yaml").write_text(PROFILE, encoding="utf-8")
+    monkeypatch.chdir(inner)
+    assert locate_config(None)[0] == tmp_path / "papertriage.yaml"
+    real_stat = Path.stat
+
+    def mounted_at_inner(self: Path, **kw: bool) -> os.stat_result:
+        st = real_stat(self, **kw)
+        if self == inner or inner in self.parents:
+            return st
+        fields = list(st)
+        fields[2] = st.st_dev + 1  # the folders above the mount point are on another device
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(Path, "stat", mounted_at_inner)
+    assert locate_config(None) == (None, "none found")
+
+
+def test_where_names_the_config_and_ledger_in_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "papertriage.yaml").write_text(PROFILE, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    run = cli("where", "--state", str(tmp_path / "s.sqlite"))
+    assert run.exit_code == 0
+    lines = dict(line.split(":", 1) for line in run.stdout.splitlines())
+    assert lines["config"].strip().startswith(str(tmp_path / "papertriage.yaml"))
+    assert lines["ledger"].strip() == f"{tmp_path / 's.sqlite'} (--state; not created yet)"
+    assert lines["data dir"].strip() == str(tmp_path / "data-home" / "papertriage")
+    assert lines["config dir"].strip() == str(tmp_path / "config-home" / "papertriage")

@@ -235,8 +235,10 @@ def learned_words(profiles: list[Profile]) -> None:
     """Say which related words each profile learned from the listing (they show as ~word)."""
     for prof in profiles:
         if prof.learned:
-            sys.stderr.write(f"{prof.name}: related words learned from the listing: {', '.join(prof.learned)} "
-                             "(--no-learn to score without them)\n")
+            from papertriage.exports import printable
+
+            sys.stderr.write(printable(f"{prof.name}: related words learned from the listing: {', '.join(prof.learned)} "
+                                       "(--no-learn to score without them)") + "\n")
 
 
 def summary(stats: dict[str, int]) -> None:
@@ -333,7 +335,7 @@ def seen_list(state: Optional[str] = StateOpt) -> None:
 
         with Ledger(default_path(state)) as ledger:
             for entry in ledger.entries():
-                typer.echo(f"{entry.last_seen[:10]}  {entry.id}  {printable(entry.title)}")
+                typer.echo(f"{entry.last_seen[:10]}  {printable(entry.id)}  {printable(entry.title)}")
 
     guarded(run)
 
@@ -493,14 +495,14 @@ def profiles_cmd(
         console = Console(no_color=not use_color(None), highlight=False, markup=False, emoji=False)
         if not lint_listing:
             for p in profiles:
-                console.print(Text(f"{p.name}: {printable(p.description)}" if p.description else p.name, style="bold"))
+                console.print(Text(printable(f"{p.name}: {p.description}" if p.description else p.name), style="bold"))
                 for t in p.terms:
-                    extra = f" (aliases: {', '.join(t.aliases)})" if t.aliases else ""
-                    console.print(Text(f"  {t.term}  weight {t.weight:g}{' exact' if t.exact else ''}{printable(extra)}"))
+                    extra = f" (aliases: {printable(', '.join(t.aliases))})" if t.aliases else ""
+                    console.print(Text(f"  {printable(t.term)}  weight {t.weight:g}{' exact' if t.exact else ''}{extra}"))
                 if p.exclude:
-                    console.print(Text(f"  exclude: {', '.join(p.exclude)}"))
+                    console.print(Text("  exclude: " + printable(", ".join(p.exclude))))
                 if p.require:
-                    console.print(Text(f"  require: {', '.join(p.require)}"))
+                    console.print(Text("  require: " + printable(", ".join(p.require))))
             return
         from papertriage.calibration import calibrate
         from papertriage.lint import lint
@@ -509,17 +511,17 @@ def profiles_cmd(
         papers = list(parse_listings(lint_listing, fmt=source_format, warn=warn))
         calibrated = calibrate(profiles, papers)
         reports = lint(papers, profiles, calibrated)
-        table = Table(title=f"{len(papers)} papers in {', '.join(lint_listing)}")
+        table = Table(title=printable(f"{len(papers)} papers in {', '.join(lint_listing)}"))
         for col in ("profile", "term", "papers", "%", "rarity", "warning"):
             table.add_column(col, justify="right" if col in ("papers", "%", "rarity") else "left")
         for r in reports:
-            table.add_row(Text(r.profile), Text(r.term), str(r.papers), f"{r.share:.0%}", f"{r.rarity:g}",
-                          Text("; ".join(r.warnings)))
+            table.add_row(Text(printable(r.profile)), Text(printable(r.term)), str(r.papers), f"{r.share:.0%}",
+                          f"{r.rarity:g}", Text(printable("; ".join(r.warnings))))
         console.print(table)
         for prof in calibrated:
             if prof.learned:
-                console.print(Text(f"{prof.name}: rank learns these related words from the listing: "
-                                   f"{', '.join(prof.learned)} (make one a term or alias to weigh it yourself)"))
+                console.print(Text(printable(f"{prof.name}: rank learns these related words from the listing: "
+                                             f"{', '.join(prof.learned)} (make one a term or alias to weigh it yourself)")))
         flagged = sum(1 for r in reports if r.warnings)
         sys.stderr.write(f"{flagged} of {len(reports)} terms have warnings\n")
 
@@ -600,6 +602,31 @@ def formats_cmd() -> None:
     typer.echo("Output formats (rank --format NAME):")
     for name, desc in formats().items():
         typer.echo(f"  {name:<16} {desc}")
+
+
+@app.command("where")
+def where_cmd(config: Optional[str] = ConfigOpt, state: Optional[str] = StateOpt) -> None:
+    """Print the config, the seen ledger and the directories papertriage uses from here, and why."""
+
+    def run() -> None:
+        from platformdirs import user_config_dir, user_data_dir
+
+        from papertriage.config import locate_config
+        from papertriage.exports import printable
+        from papertriage.ledger import STATE_ENV, default_path
+
+        found, how = locate_config(config)
+        ledger = default_path(state)
+        ledger_how = "--state" if state else f"${STATE_ENV}" if os.environ.get(STATE_ENV) else "the user data dir"
+        rows = [("config", f"{found.resolve()} ({how})" if found else "none found (looked for -c, $PAPERTRIAGE_CONFIG, "
+                 "papertriage.yaml here or in a parent folder, then the user config dir)"),
+                ("ledger", f"{ledger.resolve()} ({ledger_how}{'' if ledger.exists() else '; not created yet'})"),
+                ("config dir", user_config_dir("papertriage")),
+                ("data dir", user_data_dir("papertriage"))]
+        for name, value in rows:
+            typer.echo(f"{name + ':':<12}{printable(value)}")
+
+    guarded(run)
 
 
 @app.command("init")

@@ -30,15 +30,44 @@ def user_config_path() -> Path:
 
 
 def find_config(explicit: str | None) -> Path | None:
-    """-c, then $PAPERTRIAGE_CONFIG, then ./papertriage.yaml, then the user config dir."""
+    """-c, then $PAPERTRIAGE_CONFIG, then papertriage.yaml here or in a parent folder, then the user config dir."""
+    return locate_config(explicit)[0]
+
+
+def locate_config(explicit: str | None) -> tuple[Path | None, str]:
+    """The config a command uses, and how it was found (for `papertriage where`)."""
     if explicit:
-        return Path(explicit)
+        return Path(explicit), "-c"
     env = os.environ.get(CONFIG_ENV)
     if env:
-        return Path(env)
-    for candidate in (Path(LOCAL_CONFIG), user_config_path()):
+        return Path(env), f"${CONFIG_ENV}"
+    local = _walk_up(Path.cwd())
+    if local is not None:
+        return local, "the first papertriage.yaml in the current folder or a parent"
+    if user_config_path().is_file():
+        return user_config_path(), "the user config dir"
+    return None, "none found"
+
+
+def _walk_up(start: Path) -> Path | None:
+    """The first papertriage.yaml from start up, as git finds .git: the search stops after the home
+    folder and never crosses into another filesystem."""
+    home = Path.home()
+    try:
+        device = start.stat().st_dev
+    except OSError:
+        return None
+    for folder in (start, *start.parents):
+        try:
+            if folder.stat().st_dev != device:
+                return None
+        except OSError:
+            return None
+        candidate = folder / LOCAL_CONFIG
         if candidate.is_file():
-            return candidate
+            return Path(LOCAL_CONFIG) if folder == start else candidate
+        if folder == home:
+            return None
     return None
 
 
@@ -47,6 +76,15 @@ class _UniqueKeyLoader:
 
     @staticmethod
     def load(text: str, where: str) -> Any:
+        try:
+            data = _UniqueKeyLoader._load(text, where)
+        except RecursionError:
+            raise ConfigError(f"{where}: nested too deeply; a config is a few levels of mappings and lists") from None
+        _bounded(data, where)
+        return data
+
+    @staticmethod
+    def _load(text: str, where: str) -> Any:
         import yaml
 
         class Loader(yaml.SafeLoader):
@@ -71,6 +109,32 @@ class _UniqueKeyLoader:
             line = f" line {mark.line + 1}:" if mark is not None else ""
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise ConfigError(f"{where}:{line} invalid YAML ({problem}); fix the syntax") from None
+        except (ValueError, TypeError) as exc:  # a 5,000-digit number, a list as a key
+            raise ConfigError(f"{where}: invalid value ({str(exc)[:100]}); fix the config") from None
+
+
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest config read: a profile set is kilobytes."""
+MAX_CONFIG_VALUES = 100_000
+"""Most values a config may hold once its YAML aliases are expanded: an alias bomb of a few hundred
+bytes expands to billions (the class of CVE-2019-11253), and would be expanded by any str() of it."""
+
+
+def _bounded(data: Any, where: str) -> None:
+    """Refuse a config whose values, counted with every alias expanded, pass MAX_CONFIG_VALUES;
+    the count stops there, so this costs at most that many steps."""
+    stack, seen = [data], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > MAX_CONFIG_VALUES:
+            raise ConfigError(f"{where}: expands to more than {MAX_CONFIG_VALUES:,} values "
+                              "(YAML aliases used as a bomb?); write the profiles out")
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def load_config(path: Path) -> list[Profile]:
@@ -80,7 +144,11 @@ def load_config(path: Path) -> list[Profile]:
     if path.is_dir():
         raise ConfigError(f"{where}: is a directory, not a config file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{where}: larger than {MAX_CONFIG_BYTES // 1024} KB; a config holds profiles, not data")
+        text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot read config ({exc}); save it as UTF-8 text") from None
     try:
@@ -114,12 +182,23 @@ def _with_line(message: str, text: str, where: str) -> str:
     return message
 
 
+MAX_WEIGHT = 1e6
+"""Largest weight or min_score: far above any useful one, and far from overflowing to infinity."""
+
+
 def _number(value: Any, where: str, low: float, high: float | None = None) -> float:
+    import math
+    import reprlib
+
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{where}: must be a number, got {value!r}")
+        raise ConfigError(f"{where}: must be a number, got {reprlib.repr(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: must be a finite number, got {value!r}")
     if value < low or (high is not None and value > high):
         span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise ConfigError(f"{where}: must be {span}, got {value!r}")
+    if value > MAX_WEIGHT:  # so that no score can overflow to infinity, which JSON cannot hold
+        raise ConfigError(f"{where}: must be at most {MAX_WEIGHT:g}, got {reprlib.repr(value)}")
     return float(value)
 
 
@@ -198,8 +277,31 @@ def _truncation(texts: tuple[str, ...], where: str) -> tuple[str, ...]:
 
 def _term(item: Any, where: str) -> Term:
     term = _read_term(item, where)
-    _truncation((term.term, *term.aliases), where)
+    _truncation(_matchable((term.term, *term.aliases), where), where)
     return term
+
+
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (terminal escapes start with one) and bidi overrides: never part of a name or term."""
+
+
+def _showable(text: str, where: str) -> str:
+    bad = _UNSHOWABLE.search(text)
+    if bad:
+        raise ConfigError(f"{where}: holds the control character U+{ord(bad.group()):04X}; remove it")
+    return text
+
+
+def _matchable(texts: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """texts, once each holds a letter or digit: a term of symbols alone (`++`, an emoji) can never match."""
+    from papertriage.matching import words
+
+    for text in texts:
+        _showable(text, where)
+        if not words(text):
+            raise ConfigError(f'{where}: term "{text}" has no letter or digit, so it can never match; '
+                              "write it in words")
+    return texts
 
 
 def _read_term(item: Any, where: str) -> Term:
@@ -251,6 +353,7 @@ def profiles_from_data(data: Any, where: str) -> list[Profile]:
     profiles = []
     for name, body in raw.items():
         at = f"{where}: profile {name!r}"
+        _showable(str(name), at)
         if not isinstance(body, dict):
             raise ConfigError(f"{at}: must be a mapping with 'terms:'")
         _unknown(body, _PROFILE_KEYS, at)
@@ -260,9 +363,11 @@ def profiles_from_data(data: Any, where: str) -> list[Profile]:
         profile = Profile(
             name=str(name),
             terms=tuple(_term(t, f"{at}: terms[{i}]") for i, t in enumerate(terms)),
-            description=str(body.get("description") or ""),
-            exclude=_truncation(_strings(body.get("exclude"), f"{at}: exclude"), f"{at}: exclude"),
-            require=_truncation(_strings(body.get("require"), f"{at}: require"), f"{at}: require"),
+            description=_showable(str(body.get("description") or ""), f"{at}: description"),
+            exclude=_truncation(_matchable(_strings(body.get("exclude"), f"{at}: exclude"), f"{at}: exclude"),
+                                f"{at}: exclude"),
+            require=_truncation(_matchable(_strings(body.get("require"), f"{at}: require"), f"{at}: require"),
+                                f"{at}: require"),
             min_score=_number(body.get("min_score", min_score), f"{at}: min_score", 0),
             threshold=_number(body.get("threshold", threshold), f"{at}: threshold", 0, 100),
             fields=_fields(body["fields"], f"{at}: fields") if "fields" in body else fields,
@@ -292,6 +397,7 @@ def _concepts(value: Any, where: str) -> str:
 
 def adhoc_profile(terms: list[str], threshold: float = DEFAULT_THRESHOLD) -> Profile:
     """The profile `-k TERM` builds: each term weight 1, default fields."""
+    _matchable(tuple(t.strip() for t in terms if t.strip()), "-k")
     return Profile(name="keywords", terms=tuple(Term(t.strip()) for t in terms if t.strip()), threshold=threshold)
 
 

@@ -50,7 +50,7 @@ def render_table(report: Explanation, out: TextIO, color: bool) -> None:
     console = Console(file=out, no_color=not color, force_terminal=color, color_system="auto" if color else None,
                       highlight=False, markup=False, emoji=False)
     console.print(Text(printable(report.paper.title), style="bold"))
-    console.print(Text(f"{report.paper.id} · {report.paper.published or 'no date'}", style="dim"))
+    console.print(Text(printable(f"{report.paper.id} · {report.paper.published or 'no date'}"), style="dim"))
     console.print(Text(
         f"contribution = term weight × rarity × field weight × similarity/100 × saturation(count) × share, "
         f"saturation(c) = c·{SATURATION + 1:g}/(c+{SATURATION:g}); ~word: a related word learned from the listing",

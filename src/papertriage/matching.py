@@ -361,7 +361,7 @@ class Matcher:
                 threshold = p.threshold if len(p.words) == 1 else min(p.threshold, TRIGGER_THRESHOLD)
                 # a generous cutoff: extract works from a distance bound and may put a word exactly at
                 # the threshold just under it; word_similarity decides
-                cutoff = threshold / 100 - 0.05
+                cutoff = max(0.0, threshold / 100 - 0.05)  # rapidfuzz refuses a negative cutoff
                 near = {k for _, _, k in extract(p.stems[a], group_stems, scorer=Indel.normalized_similarity,
                                                   score_cutoff=cutoff, limit=None)}
                 near.update(k for _, _, k in extract(p.words[a], group_words, scorer=Indel.normalized_similarity,

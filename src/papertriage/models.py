@@ -36,11 +36,27 @@ def canonical_arxiv_id(raw: str | None) -> str | None:
     return None
 
 
+_UNSHOWABLE = "\\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+"""Whitespace, control characters (a terminal escape starts with one) and bidi overrides, as a regex
+class body: never part of a DOI or a URL, and the way a listing would inject into a terminal or an export."""
+_DOI = re.compile(f"10\\.\\d{{4,9}}/[^{_UNSHOWABLE}]+")
+_URL = re.compile(f"https?://[^{_UNSHOWABLE}/][^{_UNSHOWABLE}]*", re.I)
+
+
+def safe_url(raw: str | None) -> str | None:
+    """The URL when it is a plain http(s) one, else None: `javascript:`, `data:`, or a URL holding a line
+    break (which would inject a record into RIS) or an escape never reaches an output."""
+    if not raw:
+        return None
+    url = raw.strip()
+    return url if _URL.fullmatch(url) else None
+
+
 def canonical_doi(raw: str | None) -> str | None:
     """Lower-cased DOI without resolver prefix, or None when the text holds no DOI."""
     if not raw:
         return None
-    m = re.search(r"10\.\d{4,9}/\S+", raw.strip())
+    m = _DOI.search(raw.strip())
     if not m:
         return None
     return m.group(0).rstrip(".,;").lower()
@@ -188,7 +204,7 @@ def make_paper(
         organization=organization or None,
         published=published or None,
         upvotes=upvotes,
-        url=url or None,
+        url=safe_url(url) or (f"https://arxiv.org/abs/{arxiv}" if arxiv else None),
         categories=tuple(dict.fromkeys(filter(None, map(str.strip, categories)))),
         keywords=_keywords(keywords),
         source=source,

@@ -1,0 +1,163 @@
+"""Hostile input, second round: each test writes the attack and checks it costs at most its own entry."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .helpers import cli
+
+EXAMPLE = str(Path(__file__).parent.parent / "examples" / "daily-papers.txt")
+ESC = "\x1b]8;;http://evil.example\x07\x1b[31m"
+
+
+def config(tmp_path: Path, text: str, name: str = "c.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def one_error_line(run: object) -> str:
+    stderr = run.stderr  # type: ignore[attr-defined]
+    assert run.exit_code == 1 and "Traceback" not in stderr, stderr  # type: ignore[attr-defined]
+    assert len(stderr.splitlines()) == 1 and stderr.startswith("Error: "), stderr
+    return str(stderr)
+
+
+# 4. YAML alias bomb and size bound
+
+ALIAS_BOMB = """profiles:
+  p:
+    terms: [pruning]
+    description: [&a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"],
+      &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b],
+      &d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d],
+      &f [*e,*e,*e,*e,*e,*e,*e,*e,*e], &g [*f,*f,*f,*f,*f,*f,*f,*f,*f],
+      &h [*g,*g,*g,*g,*g,*g,*g,*g,*g], &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]]
+"""
+"""Nine levels of nine: 500 bytes that str() would turn into 387 million strings."""
+
+
+def test_a_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
+    assert len(ALIAS_BOMB) < 600
+    line = one_error_line(cli("rank", EXAMPLE, "-c", config(tmp_path, ALIAS_BOMB)))
+    assert "expands to more than 100,000 values" in line
+
+
+def test_a_huge_config_is_refused_before_parsing(tmp_path: Path) -> None:
+    text = "profiles:\n  p:\n    terms:\n" + "".join(f"      - term{i}\n" for i in range(100_000))
+    line = one_error_line(cli("rank", EXAMPLE, "-c", config(tmp_path, text)))
+    assert "larger than 1024 KB" in line
+
+
+# 9. deep YAML, threshold below 5
+
+def test_deeply_nested_yaml_is_one_error_line(tmp_path: Path) -> None:
+    text = "profiles: {p: {terms: [pruning]}}\ndefaults: " + "[" * 20_000 + "]" * 20_000 + "\n"
+    assert "nested too deeply" in one_error_line(cli("rank", EXAMPLE, "-c", config(tmp_path, text)))
+
+
+@pytest.mark.parametrize("threshold", ["0", "3", "4.9"])
+def test_a_threshold_below_5_ranks(threshold: str) -> None:
+    run = cli("rank", EXAMPLE, "-k", "pruning", "--threshold", threshold, "-f", "jsonl")
+    assert run.exit_code == 0, run.stderr
+    assert any("Pruning" in r["title"] for r in run.records())
+
+
+# 8. NaN and infinity in the config
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("terms: [{term: pruning, weight: .nan}]", "terms[0].weight: must be a finite number, got nan"),
+    ("terms: [pruning]\n    threshold: .nan", "threshold: must be a finite number"),
+    ("terms: [pruning]\n    min_score: .nan", "min_score: must be a finite number"),
+    ("terms: [{term: pruning, weight: .inf}]", "terms[0].weight: must be a finite number, got inf"),
+    ("terms: [{term: pruning, weight: 1.0e+308}]", "terms[0].weight: must be at most 1e+06"),
+    ("terms: [pruning]\n    fields: {title: 1.0e+308}", "fields.title: must be at most 1e+06"),
+    ("terms: [{term: pruning, weight: " + "9" * 5000 + "}]", "invalid value"),
+])
+def test_numbers_in_the_config_are_finite_and_bounded(tmp_path: Path, body: str, expected: str) -> None:
+    line = one_error_line(cli("rank", EXAMPLE, "-c", config(tmp_path, f"profiles:\n  p:\n    {body}\n")))
+    assert expected in line
+
+
+# 12. terms that can never match
+
+@pytest.mark.parametrize("term", ["'++'", "'\U0001F600'", "'--'", "'* *'"])
+def test_a_term_without_letters_or_digits_is_refused(tmp_path: Path, term: str) -> None:
+    line = one_error_line(cli("rank", EXAMPLE, "-c", config(tmp_path, f"profiles:\n  p:\n    terms: [pruning, {term}]\n")))
+    assert "has no letter or digit, so it can never match" in line and "terms[1]" in line
+
+
+def test_an_adhoc_term_without_letters_is_refused() -> None:
+    assert "has no letter or digit" in one_error_line(cli("rank", EXAMPLE, "-k", "++"))
+
+
+# 2. escape sequences through config names, file names, DOIs and URLs
+
+@pytest.mark.parametrize("where", ["profile", "term", "alias", "description", "exclude"])
+def test_control_characters_in_config_names_are_refused(tmp_path: Path, where: str) -> None:
+    esc = '"x\\e[31m"'
+    body = {
+        "profile": f"{esc}:\n    terms: [pruning]",
+        "term": f"p:\n    terms: [{esc}]",
+        "alias": f"p:\n    terms: [{{term: pruning, aliases: [{esc}]}}]",
+        "description": f"p:\n    description: {esc}\n    terms: [pruning]",
+        "exclude": f"p:\n    terms: [pruning]\n    exclude: [{esc}]",
+    }[where]
+    run = cli("profiles", "-c", config(tmp_path, f"profiles:\n  {body}\n"))
+    assert "control character U+001B" in one_error_line(run) and "\x1b" not in run.stdout + run.stderr
+
+
+def test_a_file_name_with_escapes_never_reaches_the_lint_table(tmp_path: Path) -> None:
+    name = tmp_path / f"list{ESC.replace('/', '')}.txt"
+    name.write_bytes(Path(EXAMPLE).read_bytes())
+    cfg = config(tmp_path, "profiles:\n  p:\n    terms: [pruning]\n")
+    run = cli("profiles", "-c", cfg, "--lint", str(name))
+    assert run.exit_code == 0, run.stderr
+    assert "\x1b" not in run.stdout + run.stderr and "\x07" not in run.stdout
+
+
+def hostile_listing(tmp_path: Path) -> Path:
+    records = [
+        {"title": "Pruning with a poisoned DOI", "abstract": "pruning", "doi": f"10.1234/abc{ESC}def"},
+        {"title": "Pruning with a script link", "abstract": "pruning", "url": "javascript:alert(1)"},
+        {"title": "Pruning with a record in its link", "abstract": "pruning",
+         "url": "https://example.org/a\r\nER  - \r\n\r\nTY  - JOUR\r\nTI  - Injected"},
+        {"title": "Pruning with an escape in its link", "abstract": "pruning", "url": f"https://example.org/{ESC}"},
+        {"title": "Pruning with a data link", "abstract": "pruning", "url": "data:text/html,<script>alert(1)</script>"},
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_a_doi_with_escapes_never_reaches_the_terminal(tmp_path: Path) -> None:
+    listing = str(hostile_listing(tmp_path))
+    state = str(tmp_path / "seen.sqlite")
+    assert cli("rank", listing, "-k", "pruning", "--state", state).exit_code == 0
+    shown = cli("seen", "list", "--state", state).stdout
+    explained = cli("explain", listing, "poisoned DOI", "-k", "pruning")
+    assert "doi:10.1234/abc" in shown and "doi:10.1234/abc" in explained.stdout
+    for text in (shown, explained.stdout, explained.stderr):
+        assert "\x1b" not in text and "\x07" not in text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl", "md", "ris", "bibtex", "table"])
+def test_only_http_urls_reach_any_output(tmp_path: Path, fmt: str) -> None:
+    run = cli("rank", str(hostile_listing(tmp_path)), "-k", "pruning", "-f", fmt, "--no-record")
+    assert run.exit_code == 0, run.stderr
+    assert "javascript:" not in run.stdout and "data:text" not in run.stdout and "\x1b" not in run.stdout
+    assert "Injected" not in run.stdout
+
+
+def test_a_url_with_a_line_break_cannot_inject_a_ris_record(tmp_path: Path) -> None:
+    run = cli("rank", str(hostile_listing(tmp_path)), "-k", "pruning", "-f", "ris", "--no-record")
+    assert run.stdout.count("TY  - ") == 5 and run.stdout.count("ER  - ") == 5
+
+
+def test_parse_keeps_only_http_urls(tmp_path: Path) -> None:
+    records = cli("parse", str(hostile_listing(tmp_path))).records()
+    assert [r["url"] for r in records] == [None, None, None, None, None]
+    assert records[0]["id"] == "doi:10.1234/abc"
