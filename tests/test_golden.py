@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
 from .conftest import DATA
 from .helpers import cli
 
+REPO = DATA.parent.parent
 FIXTURES = DATA / "cli"
 GOLDEN = DATA / "golden" / "cli"
-LISTING = str(FIXTURES / "listing.txt")
-SCREENED = str(FIXTURES / "screened.csv")
-CONFIG = str(FIXTURES / "profiles.yaml")
+# paths relative to the repository, where the commands run: outputs that show them are the same in any checkout
+LISTING = "tests/data/cli/listing.txt"
+SCREENED = "tests/data/cli/screened.csv"
+CONFIG = "tests/data/cli/profiles.yaml"
 
 CASES: dict[str, list[str]] = {
     **{f"rank-{fmt}": ["rank", LISTING, "-c", CONFIG, "-f", fmt, "--no-record"]
@@ -46,15 +47,15 @@ CASES: dict[str, list[str]] = {
 
 
 def shown(args: list[str], exit_code: int, stdout: str, stderr: str) -> str:
-    """One run as the golden file holds it, with the fixture paths and today's date made stable."""
+    """One run as the golden file holds it, with today's date made stable."""
     text = (f"$ papertriage {' '.join(args)}\nexit {exit_code}\n--- stdout\n{stdout}--- stderr\n{stderr}")
-    text = text.replace(str(FIXTURES), "tests/data/cli")
     return re.sub(r"^date: \d{4}-\d{2}-\d{2}$", "date: (today)", text, flags=re.M)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden_output(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.chdir(REPO)
     args = CASES[name]
     run = cli(*args)
     got = shown(args, run.exit_code, run.stdout, run.stderr)
@@ -80,4 +81,4 @@ def test_the_golden_files_are_not_empty_runs() -> None:
     for path in GOLDEN.glob("*.txt"):
         text = path.read_text(encoding="utf-8")
         assert "\nexit 0\n" in text and "--- stdout\n--- stderr" not in text, path.name
-    assert Path(LISTING).exists()
+    assert (REPO / LISTING).exists() and FIXTURES.is_dir()
