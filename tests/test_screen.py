@@ -271,3 +271,79 @@ def test_color_respects_no_color_and_force_color(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert "\x1b[" in cli("rank", listing, *DIFFUSION, "--no-record").stdout
     assert "\x1b[" not in cli("rank", listing, *DIFFUSION, "--no-record", "--color", "never").stdout
+
+
+def survey_page(tmp_path: Path) -> Path:
+    from .test_hf_text import page
+
+    path = tmp_path / "listing.txt"
+    path.write_text(page([
+        ("Zeppelin: Balancing Variable-Length Workloads", "Load balancing for training.", "  • 4 authors", "Mar 1, 2025"),
+        ("A Survey on Mixture of Experts", "We survey mixture of experts models.", "  • 6 authors", "Mar 2, 2025"),
+        ("A Survey on Inference Optimization", "A survey of serving.", "  • 3 authors", "Mar 3, 2025"),
+        ("Expert Routing for Sparse Models", "Routing to an expert.", "  • 2 authors", "Mar 4, 2025"),
+    ]), encoding="utf-8")
+    return path
+
+
+def test_explain_says_when_no_title_is_close_and_exits_1(tmp_path: Path) -> None:
+    run = cli("explain", str(survey_page(tmp_path)), "zzzz", "-k", "mixture of experts")
+    assert run.exit_code == 1 and run.stdout == ""
+    assert "has a title close to 'zzzz'" in run.stderr and "closest: 1." in run.stderr and "3." in run.stderr
+
+
+def test_explain_finds_the_paper_meant_and_warns_when_the_match_is_weak(tmp_path: Path) -> None:
+    import json
+
+    listing = str(survey_page(tmp_path))
+    run = cli("explain", listing, "mixture of expert survey", "-k", "mixture of experts", "-f", "json")
+    assert json.loads(run.stdout)["paper"]["title"] == "A Survey on Mixture of Experts"
+    assert "weak" not in run.stderr
+    vague = cli("explain", listing, "survey", "-k", "mixture of experts", "-f", "json")
+    assert vague.exit_code == 0 and "is weak" in vague.stderr and "A Survey on Inference Optimization" in vague.stderr
+
+
+def test_explain_takes_an_arxiv_id_a_doi_or_a_pmid(tmp_path: Path) -> None:
+    import json
+
+    listing = str(arxiv_listing(tmp_path))
+    for query in ("2501.04321", "arXiv:2501.04321v2", "https://arxiv.org/abs/2501.04321", "arxiv:2501.04321"):
+        run = cli("explain", listing, query, "-k", "mixture of experts", "-f", "json")
+        assert json.loads(run.stdout)["paper"]["title"] == "Dense Mixture of Experts Serving", query
+    pubmed = tmp_path / "p.nbib"
+    pubmed.write_text("PMID- 31415926\nTI  - Migraine and triptans\nAB  - About triptans.\nLID - 10.1000/xyz123 [doi]\n\n"
+                      "PMID- 27182818\nTI  - Headache care\nAB  - About care.\n\n", encoding="utf-8")
+    for query, title in (("31415926", "Migraine and triptans"), ("PMID 27182818", "Headache care"),
+                         ("doi:10.1000/XYZ123", "Migraine and triptans")):
+        run = cli("explain", str(pubmed), query, "-k", "triptan", "-f", "json")
+        assert json.loads(run.stdout)["paper"]["title"] == title, query
+
+
+def test_explain_rank_n_explains_the_nth_paper_of_the_last_ranking(tmp_path: Path) -> None:
+    import json
+
+    listing = str(survey_page(tmp_path))
+    shown = cli("rank", listing, "-k", "survey", "-f", "jsonl")
+    second = shown.records()[1]["title"]
+    run = cli("explain", "--rank", "2", "-k", "survey", "-f", "json")
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(run.stdout)["paper"]["title"] == second
+    assert cli("explain", listing, "--rank", "9", "-k", "survey").exit_code == 1
+    assert cli("explain", listing, "-k", "survey").exit_code == 2
+
+
+def test_explain_on_the_real_page_finds_the_survey(seed: Path) -> None:
+    import json
+
+    run = cli("explain", str(seed), "mixture of expert survey", "-k", "mixture of experts", "-f", "json")
+    assert json.loads(run.stdout)["paper"]["title"] == "A Survey on Mixture of Experts"
+    assert cli("explain", str(seed), "zzzz", "-k", "mixture of experts").exit_code == 1
+
+
+def test_explain_is_readable_at_60_columns(tmp_path: Path) -> None:
+    run = cli("explain", str(arxiv_listing(tmp_path)), "2501.01234", "-k", "mixture of experts", "--width", "60")
+    lines = run.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    assert "…" not in run.stdout
+    assert any(line.strip().startswith("mixture of experts · title · Mixture of Experts") for line in lines)
+    assert any("× sat(1) × 1 = " in line for line in lines)

@@ -315,8 +315,11 @@ def rank_cmd(
         with open_output(output) as out:
             writer(fmt.value)(result.results, out, options)
         if not no_record and result.results:
+            from papertriage.lookup import last_ranking_path, save_last_ranking
+
             with Ledger(ledger_path) as ledger:
                 ledger.record(s.paper for s in result.results)
+            save_last_ranking(last_ranking_path(ledger_path), listings, [s.paper for s in result.results])
 
     guarded(run)
 
@@ -409,7 +412,10 @@ def parse_cmd(
 
 @app.command("explain")
 def explain_cmd(
-    listing: List[str] = typer.Argument(..., help="Listing file(s), then the title text to look for.", show_default=False),
+    listing: List[str] = typer.Argument(None, show_default=False,
+                                        help="Listing file(s), then the title or id (arXiv, DOI, PMID) to look for; "
+                                             "with --rank only the listings (default: those of the last ranking)."),
+    rank: Optional[int] = typer.Option(None, "--rank", min=1, help="Explain the N-th paper of the last ranking shown."),
     config: Optional[str] = ConfigOpt,
     profile: List[str] = typer.Option([], "-p", "--profile", help="Explain only this profile (repeatable)."),
     keyword: List[str] = KeywordOpt,
@@ -417,26 +423,70 @@ def explain_cmd(
     source_format: Optional[str] = FromOpt,
     plain: bool = PlainOpt,
     no_learn: bool = NoLearnOpt,
+    no_partial: bool = NoPartialOpt,
+    state: Optional[str] = StateOpt,
+    color: ColorMode = ColorOpt,
+    width: Optional[int] = WidthOpt,
 ) -> None:
-    """Show why the paper whose title best matches TEXT scored what it did: every match and the total."""
+    """Show why a paper (by title, id or --rank N) scored what it did: every match and the total."""
 
     def run() -> None:
         from papertriage.errors import InputError
-        from papertriage.explain import explain, render_json, render_table
-        from papertriage.triage import calibrated, find_paper, parse_listings
+        from papertriage.explain import explain
+        from papertriage.exports.explain import render_json, render_table
+        from papertriage.ledger import default_path
+        from papertriage.lookup import by_id, find, last_ranking_path, ranked
+        from papertriage.triage import calibrated, parse_listings
 
-        if len(listing) < 2:
-            raise InputError("explain needs a listing and the title text to look for: papertriage explain LISTING TEXT")
-        *inputs, text = listing
-        profiles = without_learning(load_profiles(config, profile, keyword, None), no_learn)
-        paper = find_paper(parse_listings(inputs, fmt=source_format, warn=warn), text)
-        if paper is None:
-            raise InputError(f"no paper in {', '.join(inputs)}")
+        inputs = list(listing or [])
+        if rank is not None:
+            saved, query, title = ranked(last_ranking_path(default_path(state)), rank)
+            inputs = inputs or saved
+        elif len(inputs) < 2:
+            usage_error("explain needs a listing and the title or id to look for: papertriage explain LISTING TEXT "
+                        "(or: papertriage explain --rank N)")
+        else:
+            *inputs, query = inputs
+        profiles = without_learning(without_partial(load_profiles(config, profile, keyword, None), no_partial), no_learn)
+        papers = list(parse_listings(inputs, fmt=source_format, warn=warn))
+        if rank is not None:
+            paper = by_id(papers, query)
+            if paper is None:
+                raise InputError(f"--rank {rank}: {title!r} ({query}) is not in {', '.join(inputs)}")
+        else:
+            paper = found_paper(find(papers, query), query, inputs)
         if not plain:
             profiles = calibrated(profiles, inputs, fmt=source_format)
-        show_report(fmt, explain(paper, profiles), render_json, render_table)
+        report = explain(paper, profiles)
+        if fmt is ReportFormat.json:
+            render_json(report, sys.stdout)
+        else:
+            render_table(report, sys.stdout, use_color(None, color), width=width)
 
     guarded(run)
+
+
+def usage_error(message: str) -> None:
+    from papertriage.exports import printable
+
+    sys.stderr.write(f"Error: {printable(message)}\n")
+    raise typer.Exit(2)
+
+
+def found_paper(found: Any, query: str, inputs: list[str]) -> Any:
+    """The paper a lookup found; a weak title match is explained with a warning naming the closest
+    titles, and none close is an error (exit 1) that names them."""
+    from papertriage.errors import InputError
+    from papertriage.exports import printable
+
+    closest = "; ".join(f"{n}. {printable(p.title)} ({p.id}, {sim:g})" for n, (sim, p) in enumerate(found.closest, 1))
+    hint = "give more of the title, an id (arXiv, DOI, PMID), or --rank N of the last ranking"
+    if found.paper is None:
+        raise InputError(f"no paper in {', '.join(inputs)} has a title close to {query!r}"
+                         + (f"; closest: {closest}" if closest else "") + f"; {hint}")
+    if found.how == "weak":
+        warn(f"the best title match for {query!r} is weak, explaining {found.paper.title!r}; closest: {closest}; {hint}")
+    return found.paper
 
 
 @app.command("evaluate")

@@ -644,21 +644,3 @@ def _check_something_read(inputs: list[str], stats: dict[str, int]) -> None:
     if not stats.get("files") and stats.get("files_skipped"):
         raise InputError(f"{', '.join(inputs)}: no file in it is a listing papertriage can read; "
                          "see `papertriage formats`")
-
-
-def find_paper(papers: Iterable[Paper], text: str) -> Paper | None:
-    """The paper whose title best matches text (what `explain` explains)."""
-    from rapidfuzz import fuzz
-
-    from papertriage.matching import fold
-
-    wanted = fold(text)
-    best: tuple[float, Paper] | None = None
-    for paper in papers:
-        title = fold(paper.title)
-        score = fuzz.WRatio(wanted, title)
-        if wanted == title:
-            score = 1000
-        if best is None or score > best[0]:
-            best = (score, paper)
-    return best[1] if best else None
