@@ -309,14 +309,14 @@ class Match:
     coverage: float = 1.0
     """For a profile with `concepts: all`: the share of its terms (concepts) the paper matches
     whole in some field, which scales every contribution; 1 otherwise."""
+    from_decisions: bool = False
+    """The term is a word learned from the decisions made for the profile."""
 
     @property
     def whole(self) -> bool:
         """A real match: the whole term (or an alias) written in the profile, not one of its words
-        found alone (partial credit) nor a learned word."""
-        return self.share == 1.0 and not self.learned
-    from_decisions: bool = False
-    """The term is a word learned from the decisions made for the profile."""
+        found alone (partial credit) nor a word learned from the listing or from decisions."""
+        return self.share == 1.0 and not self.learned and not self.from_decisions
 
 
 @dataclass(frozen=True)

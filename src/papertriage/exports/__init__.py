@@ -141,10 +141,10 @@ def terms_found(s: Scored) -> TermsFound:
     whole = list(dict.fromkeys(m.term for m in s.matches if m.whole))
     parts: dict[str, dict[str, str]] = {}
     for m in s.matches:
-        if not m.whole and not m.learned and m.term not in whole:
+        if not m.whole and not m.learned and not m.from_decisions and m.term not in whole:
             parts.setdefault(m.term, {}).setdefault(m.text.lower(), m.text)
     partial = [f"{term} (only: {', '.join(found.values())})" for term, found in parts.items()]
-    learned = list(dict.fromkeys("~" + m.term for m in s.matches if m.learned))
+    learned = list(dict.fromkeys("~" + m.term for m in s.matches if m.learned or m.from_decisions))
     return TermsFound(whole, partial, learned)
 
 
