@@ -74,3 +74,26 @@ def test_rss_090_items_are_read() -> None:
     papers, _ = read("rss090.rdf")
     assert [p["title"] for p in papers] == ["Made-up dial-up latency study", "Made-up modem noise survey"]
     assert papers[0]["url"] == "http://example.org/1"
+
+
+# BibTeX
+
+
+def test_bibtex_macros_concatenation_field_names_and_latex() -> None:
+    papers, warnings = read("bibtex-macros-latex.bib")
+    assert [p["extra"]["type"] for p in papers] == ["software", "article", "article"]
+    paper = papers[1]
+    assert paper["title"] == "Lidar counts of made-up “forest” birds with $^{13}$C and $\\{x_{i}\\}$ tags"
+    assert paper["authors"] == ["Okafor, Nneka", "Lindqvist, Anna", "Barnes and Noble, Inc."]
+    assert paper["extra"]["journal"] == "Journal of Made-Up Ecology"
+    assert paper["published"] == "2021-03"
+    assert paper["abstract"] == "We count birds with lasers: 5% of them, twice."
+    assert papers[2]["abstract"] == "Still read after the stray token."
+    assert len(warnings) == 1 and "line 21 (broken): could not read '= {no name}' as a field; left out" in warnings[0]
+
+
+def test_bibtex_detected_from_any_entry_type_and_cr_line_ends() -> None:
+    (paper,), _ = read("bibtex-cr-only.bib")
+    assert paper["title"] == "A made-up thesis saved with CR line ends"
+    assert paper["extra"]["type"] == "mastersthesis" and paper["source"] == "bibtex"
+

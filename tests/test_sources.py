@@ -289,10 +289,11 @@ def test_bibtex_nesting_escapes_quotes_and_the_line_of_each_skipped_entry(tmp_pa
     warnings: list[str] = []
     papers = list(read_papers([str(path)], warn=warnings.append))
     assert len(papers) == 58
-    assert papers[0].title == "Paper 0 with \\ and nested braces" and papers[0].abstract == "Quoted a, b joined"
+    assert papers[0].title == "Paper 0 with } and nested braces" and papers[0].abstract == "Quoted a, b joined"
     assert papers[-1].title == "Cut at the end \\"
     # entry n starts on line 4n+1 when it has a title, and each untitled one is a line shorter
-    assert [w.split(": ")[1] for w in warnings] == ["line 29 (k7)", "line 108 (k27)", "line 187 (k47)"]
+    assert [w.split(": ")[1] for w in warnings] == ["line 29 (k7)", "line 108 (k27)", "line 187 (k47)", "line 238"]
+    assert warnings[-1].endswith("@article entry is not closed; read up to the end of the file")
 
 
 @pytest.mark.parametrize(("text", "iso"), [

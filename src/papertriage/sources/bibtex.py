@@ -18,25 +18,79 @@ _SYMBOLS = {"ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ"
             "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "&": "&", "%": "%", "$": "$", "#": "#", "_": "_"}
 
 
+_DETECT = re.compile(r"^[ \t]*@[ \t]*(?:(?:string|preamble|comment)[ \t]*[{(]"
+                     r"|[A-Za-z][\w\-]*[ \t]*[{(][ \t]*[^\s,{}()=\"#%]*[ \t]*,)", re.I | re.M)
+
+
 def detect(head: str) -> bool:
-    return re.search(r"^\s*@\s*(article|inproceedings|book|misc|incollection|phdthesis|techreport|online|"
-                     r"conference|inbook|preamble|string|unpublished|report|thesis|proceedings)\s*[{(]",
-                     head.lstrip("\ufeff"), re.I | re.M) is not None
+    """An entry of any type (`@software{key,`, `@a{b,`), or a @string/@preamble/@comment, at a line start
+    (CR-only line ends too)."""
+    head = head.lstrip("\ufeff")
+    if "\r" in head:
+        head = head.replace("\r\n", "\n").replace("\r", "\n")
+    return _DETECT.search(head) is not None
 
 
 _ACCENT = re.compile(r"\\([`'^\"~=.])\s*(?:\{\s*(\\?[A-Za-z]?)\s*\}|(\\i|[A-Za-z]))")
 _LETTER_ACCENT = re.compile(r"\\([uvHckr])\s*(?:\{\s*(\\?[A-Za-z]?)\s*\}|\s+(\\i|[A-Za-z]))")
 _SYMBOL = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s?")
 _ESCAPE = re.compile(r"\\([&%$#_])")
-_STYLE = re.compile(r"\\(?:textit|textbf|emph|textrm|mathrm|text)\s*")
+_COMMAND = re.compile(r"\\([A-Za-z]+)\*?\s*|\\([,;:!> \-@/\\])")
+_NAMED = {
+    **{g: chr(c) for g, c in zip(
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi psi "
+        "omega".split(), (0x3B1, 0x3B2, 0x3B3, 0x3B4, 0x3B5, 0x3B6, 0x3B7, 0x3B8, 0x3B9, 0x3BA, 0x3BB, 0x3BC, 0x3BD,
+                          0x3BE, 0x3C0, 0x3C1, 0x3C3, 0x3C4, 0x3C5, 0x3C6, 0x3C7, 0x3C8, 0x3C9), strict=True)},
+    **{g: chr(c) for g, c in zip("Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split(),
+                                 (0x393, 0x394, 0x398, 0x39B, 0x39E, 0x3A0, 0x3A3, 0x3A5, 0x3A6, 0x3A8, 0x3A9), strict=True)},
+    "varepsilon": "ε", "vartheta": "ϑ", "varphi": "φ", "varsigma": "ς", "varrho": "ϱ", "varpi": "ϖ",
+    "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "ldots": "…", "dots": "…", "textellipsis": "…",
+    "textendash": "–", "textemdash": "—", "textquoteleft": "‘", "textquoteright": "’", "textquotedblleft": "“",
+    "textquotedblright": "”", "S": "§", "P": "¶", "copyright": "©", "textcopyright": "©", "textregistered": "®",
+    "texttrademark": "™", "pounds": "£", "euro": "€", "texteuro": "€", "dag": "†", "ddag": "‡", "times": "×",
+    "pm": "±", "mp": "∓", "cdot": "·", "infty": "∞", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠",
+    "neq": "≠", "approx": "≈", "sim": "∼", "simeq": "≃", "equiv": "≡", "propto": "∝", "to": "→", "rightarrow": "→",
+    "leftarrow": "←", "leftrightarrow": "↔", "Rightarrow": "⇒", "degree": "°", "textdegree": "°", "textmu": "µ",
+    "circ": "∘", "partial": "∂", "nabla": "∇", "sqrt": "√", "sum": "∑", "prod": "∏", "int": "∫", "in": "∈",
+    "textbackslash": "\\", "textasciitilde": "~", "textunderscore": "_", "textbar": "|", "textless": "<",
+    "textgreater": ">", "quad": " ", "qquad": " ", "par": " ", "newline": " ", "linebreak": " ",
+}
+"""Commands that stand for a character. Any other command (`\\textsc`, `\\emph`, `\\mbox`, unknown ones)
+is dropped and its braced argument kept as text: `\\textsc{Lisp}` -> Lisp."""
+_MATH = re.compile(r"(?<!\\)\$\$?.*?(?<!\\)\$\$?|\\\(.*?\\\)", re.S)
+"""Inline math, kept as written (its braces and commands are the math, and removing them changes it)."""
+
+
+def _command(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name is None:  # \, \; \  (spaces), \- (hyphenation point), \@, \/, \\ (line break)
+        return " " if m.group(2) in ",;:> \\" else ""
+    value = _NAMED.get(name)
+    if value is None:
+        return ""
+    return value + (" " if m.group(0)[-1:].isspace() and value.isalpha() and len(value) > 1 else "")
+
+
 _USED = frozenset("title author abstract eprint archiveprefix eprinttype year month date keywords url doi journal "
                   "booktitle".split())
 """The fields a paper is built from: the others (references, funding...) are not decoded."""
 
 
 def decode_latex(text: str) -> str:
-    """LaTeX accents and escapes to Unicode (`{\\"o}` -> ö, `\\'{e}` -> é, `\\&` -> &); braces dropped."""
+    """LaTeX to Unicode text: accents (`{\\"o}` -> ö, `\\'{e}` -> é), escapes (`\\&` -> &), ``quotes'' (-> “quotes”),
+    Greek letters and symbols (`\\theta` -> θ); other commands dropped, their arguments kept (`\\textsc{x}` -> x);
+    braces dropped outside math; `$...$` math kept as written."""
+    if "$" in text or "\\(" in text:
+        parts, last = [], 0
+        for m in _MATH.finditer(text):
+            parts += [_decode_text(text[last:m.start()]), m.group(0)]
+            last = m.end()
+        parts.append(_decode_text(text[last:]))
+        return " ".join("".join(parts).split())
+    return " ".join(_decode_text(text).split())
 
+
+def _decode_text(text: str) -> str:
     def accent(m: re.Match[str]) -> str:
         mark, letter = m.group(1), m.group(2) or m.group(3) or ""
         if letter == "\\i":
@@ -48,11 +102,15 @@ def decode_latex(text: str) -> str:
         text = _LETTER_ACCENT.sub(accent, text)
         text = _SYMBOL.sub(lambda m: _SYMBOLS[m.group(1)], text)
         text = _ESCAPE.sub(lambda m: _SYMBOLS[m.group(1)], text)
+        text = text.replace("\\{", "\x01").replace("\\}", "\x02")  # escaped braces are kept
     if "-" in text or "~" in text:
-        text = text.replace("--", "–").replace("~", " ")
+        text = text.replace("---", "—").replace("--", "–").replace("~", " ")
+    if "`" in text or "''" in text:
+        text = text.replace("``", "“").replace("''", "”")
     if "\\" in text:
-        text = _STYLE.sub("", text)
-    return " ".join(text.replace("{", "").replace("}", "").split())
+        text = _COMMAND.sub(_command, text)
+    text = text.replace("{", "").replace("}", "")
+    return text.replace("\x01", "{").replace("\x02", "}") if "\x01" in text or "\x02" in text else text
 
 
 _BRACED = re.compile(r"[\\{}]")
@@ -66,8 +124,13 @@ def _next(special: re.Pattern[str], text: str, start: int) -> int:
     return m.start() if m else len(text)
 
 
-def _value(body: str, i: int) -> tuple[str, int]:
-    """Read one field value starting at i (a braced or quoted string, a number or macro, joined by #)."""
+_MONTHS = {m: m.capitalize() for m in "jan feb mar apr may jun jul aug sep oct nov dec".split()}
+"""BibTeX's predefined month macros."""
+_BARE = re.compile(r"[^,#}\s]+")
+
+
+def _value(body: str, i: int, macros: dict[str, str]) -> tuple[str, int]:
+    """Read one field value starting at i: braced or quoted strings, numbers and @string macros, joined by #."""
     parts = []
     n = len(body)
     while i < n:
@@ -107,9 +170,11 @@ def _value(body: str, i: int) -> tuple[str, int]:
             parts.append(body[i + 1:j])
             i = j + 1
         else:
-            m = re.match(r"[^,#}\s]+", body[i:])
-            parts.append(m.group(0) if m else "")
-            i += len(m.group(0)) if m else 1
+            m = _BARE.match(body, i)
+            word = m.group(0) if m else ""
+            # a number as it is; a macro by its @string value (names are case-insensitive), or its name if undefined
+            parts.append(word if word.isdigit() else macros.get(word.lower(), _MONTHS.get(word.lower(), word)))
+            i += len(word) if m else 1
         while i < n and body[i] in " \t\r\n":
             i += 1
         if i < n and body[i] == "#":
@@ -119,59 +184,127 @@ def _value(body: str, i: int) -> tuple[str, int]:
     return "".join(parts), i
 
 
-_FIELD = re.compile(r"\s*,?\s*([A-Za-z][\w\-:.]*)\s*=\s*")
-_NESTING = re.compile(r"[\\{}()]")
-"""The characters that open, close or escape; the brace matching jumps from one to the next."""
+_FIELD = re.compile(r"\s*([^\s=,{}()\"#%'\\]+)\s*=\s*")
+"""A field name is anything BibTeX allows: biblatex's `author+an`, `author+an:orcid`, `file-name`..."""
+_NESTING = re.compile(r"[\\{}]")
+_AT = re.compile(r"@[ \t]*([A-Za-z][\w\-]*)[ \t\r\n]*([{(])")
+_LINE_AT = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w\-]*[ \t]*[{(]")
 
 
-def _fields(body: str) -> dict[str, str]:
+def _fields(body: str, macros: dict[str, str], lost: list[str]) -> dict[str, str]:
+    """The fields of an entry body. Text that is not `name = value` is left out and noted in lost."""
     fields: dict[str, str] = {}
-    i = 0
+    i, n = 0, len(body)
     while True:
+        while i < n and body[i] in " \t\r\n,":
+            i += 1
+        if i >= n:
+            break
         m = _FIELD.match(body, i)
         if not m:
-            break
-        value, i = _value(body, m.end())
-        fields[m.group(1).lower()] = value
+            depth, j = 0, i  # skip to the next comma outside braces: the fields after it are still read
+            while j < n and not (body[j] == "," and depth == 0):
+                depth += (body[j] == "{") - (body[j] == "}")
+                j += 1
+            lost.append(" ".join(body[i:j].split())[:40])
+            i = j
+            continue
+        value, i = _value(body, m.end(), macros)
+        fields.setdefault(m.group(1).lower(), value)  # BibTeX keeps the first of a repeated field
     return fields
 
 
-def _entries(text: str) -> Iterator[tuple[int, str, str | None, str]]:
-    """(line, type, key, body) of each entry; the body ends at the matching close brace."""
-    line, counted = 1, 0
-    for m in _ENTRY.finditer(text):
-        kind = m.group(1).lower()
-        start = m.end()
-        depth, j = 1, start
-        while depth:
-            special = _NESTING.search(text, j)
+def _entries(text: str, ctx: ParseContext) -> Iterator[tuple[int, str, str | None, str]]:
+    """(line, type, key, body) of each entry, read one after another (an `@` inside an entry is its text).
+    A braced entry ends at its matching brace, one in parentheses at the first `)` outside braces; an
+    entry never closed ends before the next line that starts an entry, with a warning."""
+    line, counted, pos = 1, 0, 0
+    while True:
+        m = _AT.search(text, pos)
+        if m is None:
+            return
+        kind, paren = m.group(1).lower(), m.group(2) == "("
+        start = j = m.end()
+        depth = 0
+        closed = False
+        while True:
+            special = (_NESTING if not paren else _PAREN_NESTING).search(text, j)
             if special is None:
                 j = len(text)
                 break
             c, j = special.group(), special.end()
             if c == "\\":
                 j += 1  # the escaped character
-            else:
-                depth += 1 if c in "{(" else -1
-        inner = text[start:j - 1] if depth == 0 else text[start:j]
-        key_m = re.match(r"\s*([^,\s]*)\s*,", inner)
-        key = key_m.group(1) if key_m else None
-        body = inner[key_m.end():] if key_m else inner
+            elif c == "{":
+                depth += 1
+            elif c == "}" and depth:
+                depth -= 1
+            elif (c == "}" and not paren) or (c == ")" and depth == 0):
+                closed = True
+                break
         line += text.count("\n", counted, m.start())  # from the last entry on: counting from the top each time was quadratic
         counted = m.start()
+        if closed:
+            inner = text[start:j - 1]
+        else:
+            cut = _LINE_AT.search(text, start)
+            j = cut.start() + 1 if cut else len(text)
+            inner = text[start:j]
+            if kind not in ("comment", "preamble"):
+                ctx.warn(f"{ctx.name}: line {line}: @{kind} entry is not closed; read up to "
+                         + ("the next entry" if cut else "the end of the file"))
+        pos = j
+        key_m = re.match(r"\s*([^,\s]*)\s*,", inner) if kind not in ("string", "preamble", "comment") else None
+        key = key_m.group(1) if key_m else None
+        body = inner[key_m.end():] if key_m else inner
         yield line, kind, key, body
 
 
+_PAREN_NESTING = re.compile(r"[\\{})]")
+_AND = re.compile(r"[{}]|\s+and\s+", re.I)
+
+
+def split_names(value: str) -> list[str]:
+    """BibTeX's name list: names joined by `and` (any case) outside braces, so `{Barnes and Noble, Inc.}`
+    is one name."""
+    if "and" not in value.lower():
+        return [value] if value.strip() else []
+    names, depth, start = [], 0, 0
+    for m in _AND.finditer(value):
+        found = m.group()
+        if found == "{":
+            depth += 1
+        elif found == "}":
+            depth -= 1
+        elif depth == 0:
+            names.append(value[start:m.start()])
+            start = m.end()
+    names.append(value[start:])
+    return [n for n in (n.strip() for n in names) if n]
+
+
 def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    for line, kind, key, body in _entries(text):
-        if kind in ("comment", "preamble", "string"):
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # JabRef and old Mac files end lines with CR
+    macros: dict[str, str] = {}
+    for line, kind, key, body in _entries(text, ctx):
+        if kind in ("comment", "preamble"):
             continue
-        f = {k: decode_latex(v) for k, v in _fields(body).items() if k in _USED}
+        lost: list[str] = []
+        if kind == "string":
+            macros.update(_fields(body, macros, lost))
+            for what in lost:
+                ctx.warn(f"{ctx.name}: line {line}: @string: could not read {what!r}; left out")
+            continue
+        raw = _fields(body, macros, lost)
+        for what in lost:
+            ctx.warn(f"{ctx.name}: line {line} ({key or kind}): could not read {what!r} as a field; left out")
+        f = {k: decode_latex(v) for k, v in raw.items() if k in _USED and k != "author"}
         title = f.get("title", "")
         if not title:
             ctx.skip(f"line {line} ({key or kind})", "entry has no title")
             continue
-        authors = [a.strip() for a in re.split(r"\s+and\s+", f.get("author", "")) if a.strip()]
+        authors = [a for a in (decode_latex(name) for name in split_names(raw.get("author", ""))) if a]
         eprint = f.get("eprint") if (f.get("archiveprefix", "").lower() == "arxiv" or "arxiv" in f.get("eprinttype", "").lower()
                                      or re.match(r"\d{4}\.\d{4,5}", f.get("eprint", ""))) else None
         year, month = f.get("year", ""), f.get("month", "")
