@@ -3,6 +3,8 @@ each on a small fixture of made-up papers in tests/data/rules."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from papertriage.sources import read_papers
@@ -97,3 +99,54 @@ def test_bibtex_detected_from_any_entry_type_and_cr_line_ends() -> None:
     assert paper["title"] == "A made-up thesis saved with CR line ends"
     assert paper["extra"]["type"] == "mastersthesis" and paper["source"] == "bibtex"
 
+
+# CSV
+
+
+def test_semicolon_csv_and_its_id_columns() -> None:
+    papers, warnings = read("semicolon-ids.csv")
+    assert [p["title"] for p in papers] == ["Made-up statin trial in sailors", "Made-up sleep study in pilots",
+                                            "Made-up diet survey of bakers"]
+    assert papers[0]["abstract"] == "Sailors; statins; a toy trial"
+    assert papers[0]["authors"] == ["Moreau C", "Park S"]
+    assert papers[0]["extra"]["pmid"] == "90000011" and papers[0]["id"] == "doi:10.5555/made.up.1"
+    assert papers[1]["extra"]["openalex_id"] == "https://openalex.org/W900002"
+    assert papers[2]["extra"]["record_id"] == "3"
+    assert warnings == []
+
+
+def test_evaluate_labels_by_pmid_and_an_error_when_none_matches(tmp_path: Path) -> None:
+    from .helpers import cli
+
+    labels = tmp_path / "kept.txt"
+    labels.write_text("90000012\npmid:90000013\n", encoding="utf-8")
+    run = cli("evaluate", str(RULES / "semicolon-ids.csv"), "--labels", str(labels), "-k", "sleep", "-f", "json")
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(run.stdout)[0]["positives"] == 2
+    labels.write_text("12345678\n", encoding="utf-8")
+    run = cli("evaluate", str(RULES / "semicolon-ids.csv"), "--labels", str(labels), "-k", "sleep")
+    assert run.exit_code == 1
+    assert "no paper matched an id or title of the labels file" in run.stderr
+
+
+def test_json_feed_content_and_author_objects() -> None:
+    papers, _ = read("jsonfeed.json")
+    assert papers[0]["abstract"] == "Glaciers retreat. Faster."
+    assert papers[0]["authors"] == ["Ines Frost", "Jon Berg"] and papers[0]["published"] == "2024-05-02"
+    assert papers[1]["abstract"] == "Cores of ice." and papers[1]["authors"] == ["Kai Moraine"]
+
+
+# arXiv e-mail listings
+
+
+def test_arxiv_mail_before_2007_names_papers_with_paper_lines() -> None:
+    papers, _ = read("arxiv-mail-1992.txt")
+    assert [p["id"] for p in papers] == ["arxiv:astro-ph/9204901", "arxiv:astro-ph/9204902"]
+    assert papers[0]["authors"] == ["Ada Lovel", "Bert Stone", "Cy Young"]
+    assert [p["abstract"] for p in papers] == ["", ""]
+
+
+def test_arxiv_mail_footer_is_not_the_last_abstract() -> None:
+    papers, _ = read("arxiv-mail-footer.txt")
+    assert [p["abstract"] for p in papers] == ["We survey exomoons that do not exist.", ""]
+    assert papers[1]["title"] == "A made-up replacement without abstract"

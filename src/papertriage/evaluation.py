@@ -117,12 +117,21 @@ def read_label_file(path: str) -> set[str]:
     return kept
 
 
+ID_FIELDS = ("pmid", "openalex_id", "record_id", "source_id", "wos_id")
+"""A listing's own ids (kept in extra by the sources) that a labels file may give: PMIDs, OpenAlex
+ids, ASReview record ids, Web of Science UT; written bare or as `pmid:...`."""
+
+
 def is_kept(paper: Paper, kept: set[str]) -> bool:
     keys = {paper.id, "t:" + normalised_title(paper.title)}
     if paper.arxiv_id:
         keys.add("arxiv:" + paper.arxiv_id)
     if paper.doi:
         keys.add("doi:" + paper.doi)
+    for name in ID_FIELDS:
+        value = str(paper.extra.get(name) or "").strip()
+        if value:
+            keys.update((value, f"{name}:{value}", f"{name.split('_')[0]}:{value}"))
     return not keys.isdisjoint(kept)
 
 
@@ -143,6 +152,9 @@ def labelled(papers: Iterable[Paper], *, column: str | None = None, kept: set[st
         raise InputError(f"{where}: no paper carries {what}; name it with --label-column, or pass --labels FILE")
     if missing:
         raise InputError(f"{where}: {missing} papers have no label; give every paper one, or use --labels FILE")
+    if kept is not None and not any(labels):
+        raise InputError(f"{where}: no paper matched an id or title of the labels file (ids compared: arXiv, DOI, "
+                         f"{', '.join(ID_FIELDS)}, papertriage id); check that the file names papers of this listing")
     return out, labels
 
 

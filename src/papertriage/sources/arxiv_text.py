@@ -10,12 +10,15 @@ from papertriage.sources.base import ParseContext, iso_date
 
 NAME = "arxiv-mail"
 
-_HEADER_ID = re.compile(r"^arXiv:(\S+)", re.M)
+_HEADER_ID = re.compile(r"^(?:arXiv:|Paper:[ \t]*)(\S+)", re.M)
+"""`arXiv:2303.00768`, or `Paper: astro-ph/9204001` as listings before 2007 name a paper."""
+_FOOTER = re.compile(r"^%%%-{3}%%%.*", re.M | re.S)
+"""The mailing's closing lines (subscription help) after the last entry."""
 _FIELD = re.compile(r"^([A-Z][A-Za-z\-]+):\s*(.*)$")
 
 
 def detect(head: str) -> bool:
-    return re.search(r"^\\\\\s*\n(?:.*\n){0,3}?arXiv:\S+", head, re.M) is not None and "Title:" in head
+    return re.search(r"^\\\\\s*\n(?:.*\n){0,3}?(?:arXiv:|Paper:[ \t]*)\S+", head, re.M) is not None and "Title:" in head
 
 
 def _header(block: str) -> dict[str, str]:
@@ -32,13 +35,16 @@ def _header(block: str) -> dict[str, str]:
 
 
 def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    # a record is `\\` header `\\` abstract `\\ ( url , size)`; dashed lines separate records
-    chunks = re.split(r"^\\\\(?:[ \t]*\(.*\))?[ \t]*$", text.replace("\r\n", "\n"), flags=re.M)
+    # a record is `\\` header `\\` abstract `\\ ( url , size)`, or, with no abstract (a replacement,
+    # the 1992 listings), `\\` header `\\ ( url , size)` or `\\` header `\\`; dashed lines separate records
+    pieces = re.split(r"^(\\\\(?:[ \t]*\(.*\))?)[ \t]*$", text.replace("\r\n", "\n"), flags=re.M)
+    chunks, closers = pieces[::2], pieces[1::2] + [""]
+    """closers[i]: the separator line after chunks[i] (`\\\\`, or `\\\\ ( url , size)` that ends a record)."""
     line = 1
     starts = []
-    for chunk in chunks:
+    for chunk, closer in zip(chunks, closers, strict=True):
         starts.append(line)
-        line += chunk.count("\n")
+        line += chunk.count("\n") + closer.count("\n")
     i = 0
     while i < len(chunks):
         chunk = chunks[i]
@@ -48,8 +54,10 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
             continue
         fields = _header(chunk)
         abstract = ""
-        if i + 1 < len(chunks) and not _HEADER_ID.search(chunks[i + 1]) and "Title:" not in chunks[i + 1]:
-            abstract = " ".join(re.sub(r"^-{10,}\s*$", "", chunks[i + 1], flags=re.M).split())
+        # the abstract is the chunk after a plain `\\` that is itself closed by one (not the mailing's footer)
+        if closers[i] == "\\\\" and i + 1 < len(chunks) and closers[i + 1] and not _HEADER_ID.search(chunks[i + 1]) \
+                and "Title:" not in chunks[i + 1]:
+            abstract = " ".join(re.sub(r"^-{10,}\s*$", "", _FOOTER.sub("", chunks[i + 1]), flags=re.M).split())
             i += 1
         i += 1
         title = fields.get("title", "")

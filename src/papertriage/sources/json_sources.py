@@ -183,8 +183,13 @@ def parse_hf_api(text: str, ctx: ParseContext) -> Iterator[Paper]:
 
 
 def _list_field(value: Any) -> list[str]:
-    """Authors or categories stored as a list, a comma string, or a Python-repr string of a list."""
+    """Authors or categories stored as a list, a comma string, or a Python-repr string of a list; JSON
+    Feed's author objects (`{"name": ...}`, one or a list) by their names."""
+    if isinstance(value, dict):
+        value = [value]
     if isinstance(value, list):
+        if any(isinstance(v, dict) for v in value):
+            return [str(v["name"]) for v in value if isinstance(v, dict) and v.get("name")]
         return list(map(str, filter(None, value)))
     if isinstance(value, str) and value.strip():
         s = value.strip()
@@ -232,9 +237,10 @@ def parse_hf_html(text: str, ctx: ParseContext) -> Iterator[Paper]:
 
 _FIELDS = {
     "title": ("title", "Title", "name"),
-    "abstract": ("abstract", "summary", "Abstract", "description"),
+    "abstract": ("abstract", "summary", "Abstract", "description", "content_text"),
     "authors": ("authors", "author", "Authors"),
-    "published": ("published", "publication_date", "date", "published_date", "publishedAt", "year", "created"),
+    "published": ("published", "publication_date", "date", "published_date", "publishedAt", "year", "created",
+                  "date_published"),
     "url": ("url", "abs", "link", "URL"),
     "categories": ("categories", "category", "tags"),
     "keywords": ("keywords", "ai_keywords", "author_keywords"),
@@ -242,7 +248,7 @@ _FIELDS = {
 
 
 _KNOWN = {n for names in _FIELDS.values() for n in names} | {
-    "id", "doi", "arxiv_id", "pdf", "extra", "source", "n_authors", "organization", "upvotes"}
+    "id", "doi", "arxiv_id", "pdf", "extra", "source", "n_authors", "organization", "upvotes", "content_html"}
 
 
 def _get(rec: dict[str, Any], key: str) -> Any:
@@ -284,6 +290,10 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
         return None
     abstract = _first(rec, names["abstract"])
     abstract = abstract if isinstance(abstract, str) else ""
+    if not abstract and isinstance(rec.get("content_html"), str):  # a JSON Feed item with only HTML content
+        from papertriage.sources.feeds import html_text
+
+        abstract = html_text(rec["content_html"])
     categories = _list_field(_first(rec, names["categories"]))
     keywords = _list_field(_first(rec, names["keywords"]))
     arxiv = None

@@ -14,13 +14,16 @@ from papertriage.sources.base import ParseContext, iso_date
 NAME = "csv"
 
 _COLUMNS = {
-    "title": ("title", "ti", "article title", "document title", "primary title", "titles", "paper title"),
+    "title": ("title", "ti", "article title", "document title", "primary title", "primary_title", "titles", "paper title"),
     "abstract": ("abstract", "ab", "abstracts", "summary", "description"),
-    "authors": ("authors", "author", "au", "author names", "author full names", "af"),
+    "authors": ("authors", "author", "au", "author names", "author full names", "af", "first_authors"),
     "year": ("year", "py", "publication year", "pubyear", "date", "published", "publication date"),
     "doi": ("doi", "di"),
     "url": ("url", "link", "open url link"),
-    "id": ("id", "arxiv id", "arxiv_id", "pubmedid", "pmid", "pm", "ut", "eid", "accession number"),
+    "id": ("id", "arxiv id", "arxiv_id", "ut", "eid", "accession number"),
+    "pmid": ("pubmedid", "pmid", "pubmed id", "pubmed_id", "pm"),
+    "openalex_id": ("openalex_id", "openalex id", "openalex"),
+    "record_id": ("record_id", "record id"),
     "keywords": ("keywords", "author keywords", "de"),
     "index_keywords": ("index keywords", "keywords plus"),
     "journal": ("source title", "journal", "so", "source"),
@@ -28,9 +31,16 @@ _COLUMNS = {
 _FIELD_LIMIT = 10 * 1024 * 1024
 
 
+_IDS = ("pmid", "openalex_id", "record_id")
+"""Id columns kept in extra under these names: `evaluate --labels` finds papers by them (SYNERGY's
+pubmedID and openalex_id, ASReview's record_id)."""
+
+
 def _header_fields(line: str) -> tuple[str, list[str]] | None:
     line = line.lstrip("\ufeff")
-    delimiter = "\t" if line.count("\t") > line.count(",") else ","
+    # tab, comma or semicolon (what Excel writes where the comma is the decimal mark): the most frequent
+    unquoted = re.sub(r'"[^"]*"', "", line)
+    delimiter = max(("\t", ",", ";"), key=lambda d: (unquoted.count(d), d == ","))
     cells = [c.strip().strip('"').strip().lower() for c in line.split(delimiter)]
     return delimiter, cells
 
@@ -61,7 +71,7 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
     if delimiter == "\t":  # Web of Science TSV is unquoted and has stray quote characters
         reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
     else:
-        reader = csv.reader(io.StringIO(text, newline=""))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -92,6 +102,9 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
             extra: dict[str, object] = {h: row[i] for i, h in other_columns if i < len(row) and row[i].strip()}
             if raw_id:
                 extra["source_id"] = raw_id
+            for key in _IDS:
+                if value := cell(key):
+                    extra[key] = value
             journal = cell("journal")
             if journal:
                 extra["journal"] = journal
