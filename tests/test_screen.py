@@ -347,3 +347,31 @@ def test_explain_is_readable_at_60_columns(tmp_path: Path) -> None:
     assert "…" not in run.stdout
     assert any(line.strip().startswith("mixture of experts · title · Mixture of Experts") for line in lines)
     assert any("× sat(1) × 1 = " in line for line in lines)
+
+
+def test_sort_since_and_per_profile_top(tmp_path: Path) -> None:
+    from .test_hf_text import page
+
+    path = tmp_path / "listing.txt"
+    path.write_text(page([
+        ("Mixture of Experts at Scale with Mixture of Experts", "Mixture of experts.", "  • 2 authors", "Jan 5, 2025 1"),
+        ("Mixture of Experts Routing", "Routing.", "  • 2 authors", "Mar 5, 2025 30"),
+        ("Quantization of Everything", "Quantization.", "  • 2 authors", "Feb 5, 2025 9"),
+        ("Quantization Again", "Again.", "  • 2 authors", "Dec 5, 2024 2"),
+    ]), encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("profiles:\n  moe:\n    terms: [mixture of experts]\n  quant:\n    terms: [quantization]\n",
+                      encoding="utf-8")
+    base = ("rank", str(path), "-c", str(config), "-f", "jsonl", "--no-record")
+    by_score = [r["title"] for r in cli(*base).records()]
+    assert by_score[0].startswith("Mixture of Experts at Scale")
+    assert [r["published"] for r in cli(*base, "--sort", "date").records()] == ["2025-03-05", "2025-02-05",
+                                                                                 "2025-01-05", "2024-12-05"]
+    assert [r["upvotes"] for r in cli(*base, "--sort", "upvotes").records()] == [30, 9, 2, 1]
+    since = cli(*base, "--since", "2025-02-01")
+    assert sorted(r["published"] for r in since.records()) == ["2025-02-05", "2025-03-05"]
+    assert "2 published before 2025-02-01 or undated left out (--since)" in since.stderr
+    assert cli(*base, "--top", "1").records()[0]["profile"] == "moe" and len(cli(*base, "--top", "1").records()) == 1
+    per = cli(*base, "--top", "1", "--per-profile").records()
+    assert sorted(r["profile"] for r in per) == ["moe", "quant"]
+    assert cli(*base, "--since", "yesterday").exit_code == 2

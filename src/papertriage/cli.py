@@ -241,12 +241,41 @@ def learned_words(profiles: list[Profile]) -> None:
                                        "(--no-learn to score without them)") + "\n")
 
 
-def summary(stats: dict[str, int]) -> None:
+class SortKey(str, Enum):
+    score = "score"
+    date = "date"
+    upvotes = "upvotes"
+
+
+def sorted_by(results: list[Any], key: SortKey) -> list[Any]:
+    """--sort: newest or most upvoted first, the score order breaking ties (stable sort)."""
+    if key is SortKey.date:
+        return sorted(results, key=lambda s: s.paper.published or "", reverse=True)
+    if key is SortKey.upvotes:
+        return sorted(results, key=lambda s: s.paper.upvotes or 0, reverse=True)
+    return results
+
+
+def _iso_date(value: Optional[str]) -> Optional[str]:
+    """--since: an ISO date, or a month or year (its first day); anything else is bad usage (exit 2)."""
+    import re
+
+    if value is None:
+        return None
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value.strip())
+    if not m or (m.group(3) and not m.group(2)) or not 1 <= int(m.group(2) or 1) <= 12 or not 1 <= int(m.group(3) or 1) <= 31:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY")
+    return f"{m.group(1)}-{m.group(2) or '01'}-{m.group(3) or '01'}"
+
+
+def summary(stats: dict[str, int], since: Optional[str] = None) -> None:
     files = stats.get("files", 0)
     parts = [f"read {stats.get('unique', 0)} papers from {files} listing{'s' if files != 1 else ''}"]
     if stats.get("partial_only"):
         parts.append(f"{stats['partial_only']} matched only by single words of multi-word terms or by learned words, "
                      "not shown (--show-partial to see them)")
+    if stats.get("before_since"):
+        parts.append(f"{stats['before_since']} published before {since} or undated left out (--since)")
     if stats.get("hidden"):
         parts.append(f"{stats['hidden']} already shown hidden (--new-only)")
     if stats.get("merged"):
@@ -284,6 +313,11 @@ def rank_cmd(
     no_learn: bool = NoLearnOpt,
     color: ColorMode = ColorOpt,
     width: Optional[int] = WidthOpt,
+    sort: SortKey = typer.Option(SortKey.score, "--sort",
+                                 help="Order of the papers shown (--top still picks the best by score)."),
+    since: Optional[str] = typer.Option(None, "--since", callback=_iso_date, metavar="DATE",
+                                        help="Only papers published on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY)."),
+    per_profile: bool = typer.Option(False, "--per-profile", help="--top N best papers of each profile, not of all."),
 ) -> None:
     """Rank the papers of LISTINGS against your profiles and show what to read first."""
 
@@ -304,12 +338,13 @@ def rank_cmd(
         with progress_reporter() as progress:
             result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
                                    dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden,
-                                   plain=plain, show_partial=show_partial)
-        summary(result.stats)
+                                   plain=plain, show_partial=show_partial, per_profile=per_profile, since=since or "")
+        summary(result.stats, since)
         learned_words(result.profiles)
+        result.results = sorted_by(result.results, sort)
         options = ExportOptions(
             color=use_color(output, color), width=width, abstracts=abstracts, sources=listings,
-            links=use_color(output, color), scored_with=result.profiles,
+            links=use_color(output, color), scored_with=result.profiles, sort=sort.value,
             profiles=[p.name for p in profiles], total=result.total,
         )
         with open_output(output) as out:

@@ -436,9 +436,15 @@ def _neg_date(date: str | None) -> str:
     return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in (date or "0000"))
 
 
-def rank(scored: Iterable[Scored], *, top: int = 0, min_score: float = 1e-9) -> list[Scored]:
-    """Papers at or above min_score, best first; with top > 0 only that many are ever held."""
+def rank(scored: Iterable[Scored], *, top: int = 0, min_score: float = 1e-9, per_profile: bool = False) -> list[Scored]:
+    """Papers at or above min_score, best first; with top > 0 only that many are ever held (that
+    many of each best profile with per_profile)."""
     kept = (s for s in scored if s.score >= min_score)
+    if top > 0 and per_profile:
+        groups: dict[str | None, list[Scored]] = {}
+        for s in kept:
+            groups.setdefault(s.profile, []).append(s)
+        return sorted((s for group in groups.values() for s in heapq.nsmallest(top, group, key=sort_key)), key=sort_key)
     if top > 0:
         return heapq.nsmallest(top, kept, key=sort_key)
     return sorted(kept, key=sort_key)

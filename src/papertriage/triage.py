@@ -71,6 +71,10 @@ class _Shard:
     """Files calibration has already read, given back instead of read again (one process only)."""
     show_partial: bool = False
     """Hold papers whose score is partial_only (see Scored) like the others; else they are only counted."""
+    per_profile: bool = False
+    """top counts for each best profile, not for all papers."""
+    since: str = ""
+    """Leave out papers published before this ISO date (and undated ones), counted as before_since."""
 
 
 @dataclass
@@ -85,7 +89,11 @@ class _ShardResult:
     """Group indices of the papers left out because their score is partial_only (see Scored)."""
 
 
-def _keep_best(held: dict[int, Scored], top: int) -> dict[int, Scored]:
+def _keep_best(held: dict[int, Scored], top: int, per_profile: bool = False) -> dict[int, Scored]:
+    """The top best of held (of each best profile with per_profile)."""
+    if per_profile:
+        kept = {id(s) for s in rank(held.values(), top=top, min_score=float("-inf"), per_profile=True)}
+        return {group: s for group, s in sorted(held.items()) if id(s) in kept}
     return dict(sorted(held.items(), key=lambda kv: sort_key(kv[1]))[:top])
 
 
@@ -220,14 +228,18 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
         pending.clear()
         pending_groups.clear()
         if shard.top and len(held) > limit:
-            held = _keep_best(held, shard.top)
-            floor = max(floor, min(s.score for s in held.values()))
+            held = _keep_best(held, shard.top, shard.per_profile)
+            if not shard.per_profile:  # one floor for all: with per_profile each profile has its own
+                floor = max(floor, min(s.score for s in held.values()))
 
     papers = chain(ahead.papers, ahead.rest) if ahead else _read(shard, warnings, stats,
                                                                  known_duplicate if dedup else None)
     for paper in papers:
         if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
             stats["hidden"] = stats.get("hidden", 0) + 1
+            continue
+        if shard.since and (paper.published or "") < shard.since:
+            stats["before_since"] = stats.get("before_since", 0) + 1
             continue
         if dedup is None:
             group, new = len(groups), True
@@ -256,7 +268,7 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
             score_pending()
     score_pending()
     if shard.top:
-        held = _keep_best(held, shard.top)
+        held = _keep_best(held, shard.top, shard.per_profile)
     stats["merged"] = (dedup.merged if dedup else 0) + stats.pop("duplicates", 0)  # skipped unparsed, merged all the same
     return _ShardResult(groups, sorted(held.items()), stats, warnings, sorted(partial_only))
 
@@ -283,7 +295,8 @@ Progress = Callable[[int, int], None]
 def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None = None, top: int = 0,
                   min_score: float = 1e-9, dedupe: bool = True, warn: Warn = lambda m: None,
                   jobs: int = 0, progress: Progress | None = None, shard_bytes: int = SHARD_BYTES,
-                  hidden: frozenset[str] = frozenset(), plain: bool = False, show_partial: bool = False) -> RankResult:
+                  hidden: frozenset[str] = frozenset(), plain: bool = False, show_partial: bool = False,
+                  per_profile: bool = False, since: str = "") -> RankResult:
     """Score every paper of the inputs and keep the best.
 
     Inputs are cut into shards (whole files, in order); each shard is ranked on its own, in a
@@ -294,16 +307,18 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     plain: score with the profiles as written, not calibrated on the inputs' first papers.
     show_partial: also rank the papers whose score is partial_only (see Scored); by default (with
     min_score > 0) they are left out and counted in stats["partial_only"].
+    per_profile: top counts for each best profile. since: only papers published on or after this
+    ISO date (the others, and undated ones, counted in stats["before_since"]).
     """
     with _gc_paused():
         return _rank_listings(inputs, profiles, fmt=fmt, top=top, min_score=min_score, dedupe=dedupe, warn=warn,
                               jobs=jobs, progress=progress, shard_bytes=shard_bytes, hidden=hidden, plain=plain,
-                              show_partial=show_partial)
+                              show_partial=show_partial, per_profile=per_profile, since=since)
 
 
 def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None, top: int, min_score: float,
                    dedupe: bool, warn: Warn, jobs: int, progress: Progress | None, shard_bytes: int,
-                   hidden: frozenset[str], plain: bool, show_partial: bool) -> RankResult:
+                   hidden: frozenset[str], plain: bool, show_partial: bool, per_profile: bool, since: str) -> RankResult:
     origin = list(expand_with_origin(inputs))
     files = [f for f, _ in origin]
     lenient = frozenset(f for f, walked in origin if walked)
@@ -316,7 +331,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
 
     def tasks_with(scored_with: list[Profile], memo: dict[str, FileRead] | None = None) -> list[_Shard]:
         return [_Shard(chunk, scored_with, fmt, top, min_score, dedupe, hidden, lenient,
-                       stdin if "-" in chunk else None, memo, show_partial) for chunk in chunks]
+                       stdin if "-" in chunk else None, memo, show_partial, per_profile, since) for chunk in chunks]
 
     if jobs == 1:
         # nothing calibration reads is read again: the first shard is scored on from where it
@@ -331,7 +346,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
         if progress:
             progress(0, len(tasks))  # calibration may already have taken a second: show the bar now
         return _merged(_run_here(tasks, progress, ahead), inputs, profiles, top=top, min_score=min_score,
-                       dedupe=dedupe, warn=warn, show_partial=show_partial)
+                       dedupe=dedupe, warn=warn, show_partial=show_partial, per_profile=per_profile)
     tasks = tasks_with(profiles)
     if plain or not _Workers.can_fork_later():
         with _Workers(tasks, jobs, profiles if plain else None) as workers:  # they read ahead while this calibrates
@@ -341,7 +356,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
                 profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
                 workers.score_with(profiles)
             return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
-                           warn=warn, show_partial=show_partial)
+                           warn=warn, show_partial=show_partial, per_profile=per_profile)
     # one process fewer reads ahead the later shards while this one calibrates on the first shard's
     # papers; then a last worker, forked with what calibration read, scores the first shard from
     # there: no core waits for calibration, and nothing is read twice
@@ -353,11 +368,12 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
         if progress:
             progress(0, len(tasks))
         return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
-                       warn=warn, show_partial=show_partial)
+                       warn=warn, show_partial=show_partial, per_profile=per_profile)
 
 
 def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[Profile], *, top: int,
-            min_score: float, dedupe: bool, warn: Warn, show_partial: bool = False) -> RankResult:
+            min_score: float, dedupe: bool, warn: Warn, show_partial: bool = False,
+            per_profile: bool = False) -> RankResult:
     """The shards' results merged in shard order: duplicates across shards merged, the best kept."""
     stats: dict[str, int] = {}
     left_out: set[int] = set()
@@ -394,13 +410,13 @@ def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[P
             held[group] = scored
             left_out.discard(group)
         if top and len(held) > 4 * top + 256:
-            held = _keep_best(held, top)
+            held = _keep_best(held, top, per_profile)
     stats["merged"] = stats.get("merged", 0) + (dedup.merged if dedup else 0)
     stats["unique"] = dedup.count if dedup else offset
     _check_something_read(inputs, stats)
     stats["partial_only"] = len(left_out - held.keys())
     ranked = [scorer.score(s.paper, whole_first=not show_partial)
-              for s in rank(held.values(), top=top, min_score=min_score)]
+              for s in rank(held.values(), top=top, min_score=min_score, per_profile=per_profile)]
     return RankResult(ranked, stats, profiles)
 
 
