@@ -350,8 +350,7 @@ class Matcher:
                     p = self.patterns[i]
                     if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
                         found.setdefault(n, []).append((i, 100.0))
-        if self._truncated:
-            self._learn_truncated(tokens, stems, found)
+        self._learn_truncated(tokens, stems, found)
         for initial, members in by_initial.items():
             group_stems = [stems[n] for n in members]
             group_words = [tokens[n] for n in members]
@@ -383,6 +382,8 @@ class Matcher:
     def _learn_truncated(self, tokens: list[str], stems: list[str], found: dict[int, list[tuple[int, float]]]) -> None:
         """The new words that start a pattern by its truncated anchor word (a prefix or suffix match:
         similarity 100). One C-speed startswith/endswith over all the stems per word rules most out."""
+        if not self._truncated:
+            return
         patterns = self.patterns
         prefixes = tuple(patterns[i].words[patterns[i].anchor] for i in self._truncated
                          if patterns[i].truncation[patterns[i].anchor] == "prefix")

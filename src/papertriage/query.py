@@ -181,23 +181,36 @@ def _word_token(text: str, i: int, syntax: str) -> tuple[Token, int]:
     assert m is not None
     word, end = m.group(0), m.end()
     if syntax == "ovid":
-        # `Migraine/`, `migrain$.ti,ab.`: a subject heading's slash and a field suffix end a word
-        suffix = _OVID_SUFFIX.search(word)
-        if suffix and suffix.end() == len(word):
-            if suffix.start() == 0:
-                return Token("tag", suffix.group(1).lower(), i, "ovid"), end
-            word, end = word[:suffix.start()], i + suffix.start()
-        slash = word.find("/")
-        if slash == 0:
-            return Token("slash", word, i), end
-        if slash > 0:
-            return _plain(word[:slash], i, syntax), i + slash
+        found = _ovid_word(word, i, end)
+        if isinstance(found, tuple):
+            return found
+        word, end = found, i + len(found)
+    return _operator(text, word, i, end, syntax) or (_plain(word, i, syntax), end)
+
+
+def _ovid_word(word: str, i: int, end: int) -> tuple[Token, int] | str:
+    """`Migraine/`, `migrain$.ti,ab.`: a subject heading's slash and a field suffix end a word.
+    The token they make, or the word without its suffix."""
+    suffix = _OVID_SUFFIX.search(word)
+    if suffix and suffix.end() == len(word):
+        if suffix.start() == 0:
+            return Token("tag", suffix.group(1).lower(), i, "ovid"), end
+        word = word[:suffix.start()]
+    slash = word.find("/")
+    if slash == 0:
+        return Token("slash", word, i), end
+    if slash > 0:
+        return _plain(word[:slash], i, "ovid"), i + slash
+    return word
+
+
+def _operator(text: str, word: str, i: int, end: int, syntax: str) -> tuple[Token, int] | None:
+    """AND, OR, NOT (Scopus's AND NOT, WoS's SAME) or a proximity operator, else None."""
     lower = word.lower()
     if lower in ("and", "or", "not") or (lower == "same" and syntax == "wos"):
-        if lower == "and" and syntax == "scopus":
-            nxt = re.match(r"\s+not\b", text[end:], re.I)
-            if nxt:
-                return Token("op", "AND NOT", i, "not"), end + nxt.end()
+        after = re.match(r"\s+not\b", text[end:], re.I) if lower == "and" and syntax == "scopus" else None
+        if after:
+            return Token("op", "AND NOT", i, "not"), end + after.end()
         return Token("op", word, i, "and" if lower == "same" else lower), end
     near = _NEAR.fullmatch(word)
     if near and (syntax == "ovid" or not lower.startswith("adj")):
@@ -206,7 +219,7 @@ def _word_token(text: str, i: int, syntax: str) -> tuple[Token, int]:
         # Ovid's adjN: at most N-1 words between; NEAR/N, W/N, PRE/N: at most N
         distance = int(digits or 1) - 1 if lower.startswith("adj") else int(digits)
         return Token("near", word, i, (distance, ordered)), end
-    return _plain(word, i, syntax), end
+    return None
 
 
 def _plain(word: str, pos: int, syntax: str) -> Token:
@@ -315,37 +328,31 @@ class _Parser:
             else:
                 left = Op(op, [left, right], tok.pos, self.last_end)
 
+    _NOTHING_BEFORE = {"op": "{!r} has nothing before it", "near": "{!r} has nothing before it",
+                       ")": "')' has no matching '('", "tag": "the field tag {!r} follows no term",
+                       "slash": "'/' follows no subject heading"}
+
     def primary(self) -> Node:
         tok = self.peek()
         if tok is None:  # pragma: no cover - callers check first
             raise self.error(len(self.full), "the string ends where a term was expected")
-        if tok.kind == "op":
-            raise self.error(tok.pos, f"{tok.text!r} has nothing before it")
-        if tok.kind == "near":
-            raise self.error(tok.pos, f"{tok.text!r} has nothing before it")
-        if tok.kind == ")":
-            raise self.error(tok.pos, "')' has no matching '('")
-        if tok.kind == "(":
-            node = self.group()
-        elif tok.kind == "func":
-            node = self.function()
-        elif tok.kind == "prefix":
-            node = self.prefixed()
-        elif tok.kind == "combine":
-            node = self.combine()
+        if tok.kind in self._NOTHING_BEFORE:
+            raise self.error(tok.pos, self._NOTHING_BEFORE[tok.kind].format(tok.text))
+        readers = {"(": self.group, "func": self.function, "prefix": self.prefixed, "combine": self.combine}
+        if tok.kind in readers:
+            node = readers[tok.kind]()
         elif tok.kind == "lineref" and self.lines:
-            self.take()
-            number = int(tok.value)  # type: ignore[call-overload]
-            if number not in self.lines:
-                raise self.error(tok.pos, f"line {number} is not defined before this line")
-            node = self.lines[number]
-        elif tok.kind == "tag":
-            raise self.error(tok.pos, f"the field tag {tok.text!r} follows no term")
-        elif tok.kind == "slash":
-            raise self.error(tok.pos, "'/' follows no subject heading")
+            node = self.line_reference()
         else:
             node = self.run()
         return self.tagged(node)
+
+    def line_reference(self) -> Node:
+        tok = self.take()
+        number = int(tok.value)  # type: ignore[call-overload]
+        if number not in self.lines:
+            raise self.error(tok.pos, f"line {number} is not defined before this line")
+        return self.lines[number]
 
     def group(self) -> Node:
         start = self.take()
@@ -846,4 +853,8 @@ def add_to_config(config_text: str | None, imported: Imported, where_: str) -> s
         head += "\n"
     tail = "".join(lines[end:])
     block = ("\n" if lines[end - 1].strip() and end > top + 1 else "") + profile_yaml(imported, indent)
-    return head + block + ("\n" + tail.lstrip("\n") if tail.strip() else "")
+    updated = head + block + ("\n" + tail.lstrip("\n") if tail.strip() else "")
+    from papertriage.config import profiles_from_data
+
+    profiles_from_data(_UniqueKeyLoader.load(updated, where_), where_)  # what is written must load
+    return updated
