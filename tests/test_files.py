@@ -244,3 +244,91 @@ def test_where_names_the_config_and_ledger_in_use(tmp_path: Path, monkeypatch: p
     assert lines["ledger"].strip() == f"{tmp_path / 's.sqlite'} (--state; not created yet)"
     assert lines["data dir"].strip() == str(tmp_path / "data-home" / "papertriage")
     assert lines["config dir"].strip() == str(tmp_path / "config-home" / "papertriage")
+
+
+# the ledger: checked before work, never made in a folder that is not there
+
+def test_a_broken_ledger_is_reported_before_any_output(tmp_path: Path) -> None:
+    state = tmp_path / "bad.sqlite"
+    state.write_bytes(b"this is not a database, just some text " * 100)
+    out = tmp_path / "out.md"
+    run = cli("rank", EXAMPLE, "-k", "pruning", "--state", str(state), "-o", str(out))
+    assert run.exit_code == 1 and "ledger cannot be read" in run.stderr
+    assert run.stderr.startswith("Error: ") and not out.exists()
+    run = cli("rank", EXAMPLE, "-k", "pruning", "--state", str(state))
+    assert run.exit_code == 1 and run.stdout == ""
+
+
+def test_a_ledger_of_a_newer_papertriage_is_refused_before_any_output(tmp_path: Path) -> None:
+    import sqlite3
+
+    state = tmp_path / "future.sqlite"
+    with sqlite3.connect(state) as db:
+        db.execute("PRAGMA user_version = 99")
+    run = cli("rank", EXAMPLE, "-k", "pruning", "--state", str(state))
+    assert run.exit_code == 1 and "newer papertriage" in run.stderr and run.stdout == ""
+
+
+@pytest.mark.parametrize("via", ["--state", "env"])
+def test_a_ledger_in_a_missing_directory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    via: str) -> None:
+    state = tmp_path / "nonexistent" / "dir" / "seen.sqlite"
+    args = ["rank", EXAMPLE, "-k", "pruning"]
+    if via == "env":
+        monkeypatch.setenv("PAPERTRIAGE_STATE", str(state))
+    else:
+        args += ["--state", str(state)]
+    run = cli(*args)
+    assert run.exit_code == 1 and "does not exist; create it first" in run.stderr and run.stdout == ""
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_the_default_ledger_directory_is_created(tmp_path: Path) -> None:
+    assert cli("rank", EXAMPLE, "-k", "pruning").exit_code == 0
+    assert (tmp_path / "data-home" / "papertriage" / "seen.sqlite").is_file()
+
+
+def test_hidden_papers_are_counted_as_papers_not_records(tmp_path: Path) -> None:
+    state = str(tmp_path / "seen.sqlite")
+    copy = tmp_path / "again.txt"
+    copy.write_bytes(Path(EXAMPLE).read_bytes())
+    first = cli("rank", EXAMPLE, "-k", "pruning", "--top", "0", "--min-score", "0", "-f", "jsonl", "--state", state)
+    shown = len(first.records())
+    run = cli("rank", EXAMPLE, str(copy), "-k", "pruning", "--new-only", "--state", state)
+    assert f"{shown} already shown hidden" in run.stderr, run.stderr
+
+
+def test_seen_clear_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = str(tmp_path / "seen.sqlite")
+    assert cli("rank", EXAMPLE, "-k", "pruning", "--state", state).exit_code == 0
+    import papertriage.cli as cli_module
+
+    monkeypatch.setattr(cli_module, "interactive", lambda: True)
+    run = cli("seen", "clear", "--state", state, input="n\n")
+    assert run.exit_code == 1 and "[y/N]" in run.stderr and "nothing forgotten" in run.stderr
+    assert cli("seen", "list", "--state", state).stdout.strip()
+    run = cli("seen", "clear", "--state", state, input="y\n")
+    assert run.exit_code == 0 and "forgot" in run.stderr
+    assert cli("seen", "list", "--state", state).stdout.strip() == ""
+
+
+def test_seen_clear_yes_and_scripts_do_not_ask(tmp_path: Path) -> None:
+    state = str(tmp_path / "seen.sqlite")
+    for args in (["--yes"], []):
+        assert cli("rank", EXAMPLE, "-k", "pruning", "--state", state).exit_code == 0
+        run = cli("seen", "clear", "--state", state, *args)
+        assert run.exit_code == 0 and "[y/N]" not in run.stderr and "forgot" in run.stderr
+
+
+def test_a_full_disk_under_the_ledger_is_one_error_line(tmp_path: Path) -> None:
+    state = tmp_path / "seen.sqlite"
+    run_cli("rank", EXAMPLE, "-k", "pruning", "--state", str(state))  # the ledger exists, with its tables
+    listing = tmp_path / "many.jsonl"
+    listing.write_text("".join(f'{{"title": "Pruning paper {i}", "abstract": "{"pruning words " * 30}"}}\n'
+                               for i in range(2000)), encoding="utf-8")
+    size = state.stat().st_size + sum(p.stat().st_size for p in tmp_path.glob("seen.sqlite-*"))
+    run = run_cli("rank", str(listing), "-k", "pruning", "--top", "0", "--state", str(state),
+                  preexec=lambda: _file_size_limit(size + 8192))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.splitlines()[-1].startswith(f"Error: {state}: cannot record"), run.stderr
+    assert "no transaction is active" not in run.stderr

@@ -109,8 +109,9 @@ def test_interrupted_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(csv_export, "write", broken)
     listing = str(Path(__file__).parent.parent / "examples" / "daily-papers.txt")
-    run = cli("rank", listing, "-k", "pruning", "-f", "csv", "-o", str(target))
+    run = cli("rank", listing, "-k", "pruning", "-f", "csv", "-o", str(target), "--state", str(tmp_path / "s.sqlite"))
     assert run.exit_code == 130
+    (tmp_path / "s.sqlite").unlink()
     assert list(tmp_path.iterdir()) == []
 
 

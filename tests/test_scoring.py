@@ -395,11 +395,11 @@ def test_a_repeated_line_is_one_record_merged_and_a_repeated_bad_line_is_reporte
     assert [s.paper.id for s in result.results] == ["arxiv:2501.00001", "arxiv:2501.00002"]
     assert result.stats["merged"] == 2 and result.stats["papers"] == 4 and result.stats["skipped"] == 2
     assert sum("line 4" in w for w in warnings) == 1 and sum("line 5" in w for w in warnings) == 1
-    # a hidden paper's repeated line is counted as hidden each time, not as a duplicate
+    # a hidden paper counts once as hidden, however many records it has (its repeats are merged)
     first = result.results[0].paper
     hidden = rank_listings([str(listing)], profile, hidden=frozenset(paper_keys(first)), plain=True)
     assert [s.paper.id for s in hidden.results] == ["arxiv:2501.00002"]
-    assert hidden.stats["hidden"] == 3 and hidden.stats.get("merged", 0) == 0
+    assert hidden.stats["hidden"] == 1 and hidden.stats["merged"] == 2
 
 
 def test_files_calibration_read_are_not_read_again_yet_report_as_if_they_were(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -332,9 +332,9 @@ def rank_cmd(
         check_output(output, listings, protected_files(config, state))
         ledger_path = default_path(state)
         hidden: frozenset[str] = frozenset()
-        if new_only:
-            with Ledger(ledger_path) as ledger:
-                hidden = ledger.seen_keys()
+        if new_only or not no_record:
+            with Ledger(ledger_path) as ledger:  # opened, and its schema known, before any paper is read
+                hidden = ledger.seen_keys() if new_only else hidden
         with progress_reporter() as progress:
             result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
                                    dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden,
@@ -395,14 +395,36 @@ def seen_forget(paper: str = typer.Argument(..., help="Id (as `seen list` shows)
     guarded(run)
 
 
+YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal.")
+
+
+def interactive() -> bool:
+    """Whether a person is there to answer: stdin and stderr are a terminal."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def confirmed(question: str, yes: bool) -> bool:
+    """Ask question (y/N) on a terminal, unless --yes; elsewhere (a script) go on."""
+    if yes or not interactive():
+        return True
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
 @seen_app.command("clear")
-def seen_clear(state: Optional[str] = StateOpt) -> None:
-    """Forget every paper shown so far."""
+def seen_clear(state: Optional[str] = StateOpt, yes: bool = YesOpt) -> None:
+    """Forget every paper shown so far (asks first on a terminal)."""
 
     def run() -> None:
         from papertriage.ledger import Ledger, default_path
 
         with Ledger(default_path(state)) as ledger:
+            shown = len(ledger.entries())
+            if shown and not confirmed(f"forget the {shown} papers shown so far ({ledger.path})?", yes):
+                sys.stderr.write("nothing forgotten\n")
+                raise typer.Exit(1)
             n = ledger.clear()
         sys.stderr.write(f"forgot {n} papers\n")
 

@@ -128,8 +128,15 @@ class Ledger:
         where = str(self.path)
         if self.path.is_dir():
             raise LedgerError(f"{where}: is a directory, not a ledger; pass a file to --state")
+        parent = self.path.parent
+        if parent.exists() and not parent.is_dir():
+            raise LedgerError(f"{where}: {str(parent)!r} is a file, not a directory; choose another --state")
+        from platformdirs import user_data_dir
+
+        if not parent.is_dir() and parent != Path(user_data_dir("papertriage")):  # only the user data dir is made
+            raise LedgerError(f"{where}: directory {str(parent)!r} does not exist; create it first")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             _retry_while_locked(lambda: self._setup(db, where))
         except sqlite3.DatabaseError as exc:

@@ -87,6 +87,8 @@ class _ShardResult:
     warnings: list[str]
     partial_only: list[int] = field(default_factory=list)
     """Group indices of the papers left out because their score is partial_only (see Scored)."""
+    hidden: list[int] = field(default_factory=list)
+    """Group indices of the papers left out as hidden (already shown): counted as papers, not records."""
 
 
 def _keep_best(held: dict[int, Scored], top: int, per_profile: bool = False) -> dict[int, Scored]:
@@ -234,10 +236,8 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
 
     papers = chain(ahead.papers, ahead.rest) if ahead else _read(shard, warnings, stats,
                                                                  known_duplicate if dedup else None)
+    hidden: set[int] = set()
     for paper in papers:
-        if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
-            stats["hidden"] = stats.get("hidden", 0) + 1
-            continue
         if shard.since and (paper.published or "") < shard.since:
             stats["before_since"] = stats.get("before_since", 0) + 1
             continue
@@ -249,6 +249,9 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
             group, new = dedup.add_keys(*keys)
             if new:
                 groups.append(keys)
+        if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
+            hidden.add(group)
+            continue
         fingerprint = (paper.title, paper.abstract)
         if not new:
             if group in pending_groups:
@@ -270,7 +273,7 @@ def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult
     if shard.top:
         held = _keep_best(held, shard.top, shard.per_profile)
     stats["merged"] = (dedup.merged if dedup else 0) + stats.pop("duplicates", 0)  # skipped unparsed, merged all the same
-    return _ShardResult(groups, sorted(held.items()), stats, warnings, sorted(partial_only))
+    return _ShardResult(groups, sorted(held.items()), stats, warnings, sorted(partial_only), sorted(hidden))
 
 
 def plan_shards(files: list[str], shard_bytes: int = SHARD_BYTES) -> list[list[str]]:
@@ -381,6 +384,7 @@ def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[P
     hide_partial = not show_partial and min_score > 0
     dedup = Deduplicator() if dedupe else None
     held: dict[int, Scored] = {}
+    hidden: set[int] = set()
     scorer = _scorer_for(profiles)
     offset = 0
     for result in results:
@@ -393,6 +397,7 @@ def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[P
         else:
             mapping = [dedup.add_keys(*keys) for keys in result.groups]
         left_out.update(mapping[index][0] for index in result.partial_only)
+        hidden.update(mapping[index][0] for index in result.hidden)
         for index, scored in result.held:
             group = mapping[index][0]
             kept = held.get(group)
@@ -415,6 +420,8 @@ def _merged(results: Iterable[_ShardResult], inputs: list[str], profiles: list[P
     stats["unique"] = dedup.count if dedup else offset
     _check_something_read(inputs, stats)
     stats["partial_only"] = len(left_out - held.keys())
+    if hidden:
+        stats["hidden"] = len(hidden - held.keys())
     ranked = [scorer.score(s.paper, whole_first=not show_partial)
               for s in rank(held.values(), top=top, min_score=min_score, per_profile=per_profile)]
     return RankResult(ranked, stats, profiles)
