@@ -375,3 +375,28 @@ def test_sort_since_and_per_profile_top(tmp_path: Path) -> None:
     per = cli(*base, "--top", "1", "--per-profile").records()
     assert sorted(r["profile"] for r in per) == ["moe", "quant"]
     assert cli(*base, "--since", "yesterday").exit_code == 2
+
+
+def test_lint_counts_what_rank_scores(tmp_path: Path) -> None:
+    from .test_hf_text import page
+
+    path = tmp_path / "listing.txt"
+    path.write_text(page([
+        ("Compressing the KV Cache", "Quantization of the KV cache.", "  • 2 authors", "Mar 1, 2025"),
+        ("A Key Idea for Serving", "We cache nothing.", "  • 2 authors", "Mar 2, 2025"),
+        ("Key Results in Vision", "Keys and values.", "  • 2 authors", "Mar 3, 2025"),
+        ("Graph Coloring", "Local search.", "  • 2 authors", "Mar 4, 2025"),
+    ]), encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("profiles:\n  e:\n    terms:\n      - {term: KV cache, aliases: [key-value cache]}\n"
+                      "      - {term: sparse attention}\n", encoding="utf-8")
+    lint = cli("profiles", "-c", str(config), "--lint", str(path), "--width", "60")
+    assert max(len(line) for line in lint.stdout.splitlines()) <= 60
+    text = " ".join(lint.stdout.split())
+    assert "e · KV cache papers 1 (25%) · only words 2 · rarity 1 " in text  # (4 / (1 + 2 + 1)) ** 0.25
+    assert "e · sparse attention papers 0 (0%) · only words 0 · rarity 1.414" in text
+    assert "matches no paper: check the spelling" in text
+    ranked = cli("rank", str(path), "-c", str(config), "-f", "jsonl", "--no-record", "--show-partial", "--plain").records()
+    whole = [r for r in ranked if any(m["term"] == "KV cache" and m["share"] == 1 for m in r["matches"])]
+    partly = [r for r in ranked if r not in whole and any(m["term"] == "KV cache" for m in r["matches"])]
+    assert (len(whole), len(partly)) == (1, 2)

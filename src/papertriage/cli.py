@@ -586,6 +586,8 @@ def profiles_cmd(
     profile: List[str] = typer.Option([], "-p", "--profile", help="Only this profile (repeatable)."),
     lint_listing: List[str] = typer.Option([], "--lint", help="Check the terms against this listing (repeatable)."),
     source_format: Optional[str] = FromOpt,
+    color: ColorMode = ColorOpt,
+    width: Optional[int] = WidthOpt,
 ) -> None:
     """List the profiles and their terms; with --lint, how many papers each term matches and risky terms."""
     if ctx.invoked_subcommand is not None:
@@ -593,13 +595,12 @@ def profiles_cmd(
 
     def run() -> None:
         from rich.console import Console
-        from rich.table import Table
         from rich.text import Text
 
         from papertriage.exports import printable
 
         profiles = load_profiles(config, profile, [], None)
-        console = Console(no_color=not use_color(None), highlight=False, markup=False, emoji=False)
+        console = Console(no_color=not use_color(None, color), highlight=False, markup=False, emoji=False)
         if not lint_listing:
             for p in profiles:
                 console.print(Text(printable(f"{p.name}: {p.description}" if p.description else p.name), style="bold"))
@@ -618,17 +619,10 @@ def profiles_cmd(
         papers = list(parse_listings(lint_listing, fmt=source_format, warn=warn))
         calibrated = calibrate(profiles, papers)
         reports = lint(papers, profiles, calibrated)
-        table = Table(title=printable(f"{len(papers)} papers in {', '.join(lint_listing)}"))
-        for col in ("profile", "term", "papers", "%", "rarity", "warning"):
-            table.add_column(col, justify="right" if col in ("papers", "%", "rarity") else "left")
-        for r in reports:
-            table.add_row(Text(printable(r.profile)), Text(printable(r.term)), str(r.papers), f"{r.share:.0%}",
-                          f"{r.rarity:g}", Text(printable("; ".join(r.warnings))))
-        console.print(table)
-        for prof in calibrated:
-            if prof.learned:
-                console.print(Text(printable(f"{prof.name}: rank learns these related words from the listing: "
-                                             f"{', '.join(prof.learned)} (make one a term or alias to weigh it yourself)")))
+        from papertriage.exports.lint import render_lint
+
+        render_lint(reports, calibrated, f"{len(papers)} papers in {', '.join(lint_listing)}", sys.stdout,
+                    use_color(None, color), width)
         flagged = sum(1 for r in reports if r.warnings)
         sys.stderr.write(f"{flagged} of {len(reports)} terms have warnings\n")
 
