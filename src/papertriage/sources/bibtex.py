@@ -11,7 +11,6 @@ from papertriage.sources.base import ParseContext, iso_date
 
 NAME = "bibtex"
 
-_ENTRY = re.compile(r"@\s*([A-Za-z]+)\s*[{(]", re.M)
 _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304", ".": "\u0307",
             "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a"}
 _SYMBOLS = {"ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
