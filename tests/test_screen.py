@@ -400,3 +400,44 @@ def test_lint_counts_what_rank_scores(tmp_path: Path) -> None:
     whole = [r for r in ranked if any(m["term"] == "KV cache" and m["share"] == 1 for m in r["matches"])]
     partly = [r for r in ranked if r not in whole and any(m["term"] == "KV cache" for m in r["matches"])]
     assert (len(whole), len(partly)) == (1, 2)
+
+
+class _Terminal:
+    """A stderr that says it is a terminal and keeps what was written."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.buffer = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        raise OSError("no file")
+
+
+def test_progress_speaks_in_files_and_megabytes_from_the_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from papertriage import cli as cli_module
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("x" * 300_000, encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.delenv("PAPERTRIAGE_NO_PROGRESS", raising=False)
+    with cli_module.progress_reporter([str(tmp_path)], calibrating=True) as report:
+        assert terminal.buffer.getvalue() == "reading 2 files (0.6 MB); calibrating the profiles on the first papers…"
+        assert report is not None
+        report(0, 1)
+        report(1, 1)
+    written = terminal.buffer.getvalue()
+    assert "files" in written and "MB" in written and "left" in written
+    assert written.endswith("\r\x1b[2K")  # the line is cleared before the summary

@@ -201,34 +201,50 @@ def load_profiles(config: Optional[str], names: List[str], keywords: List[str],
 
 
 @contextmanager
-def progress_reporter() -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr, for terminals only, shown once a run has taken a second."""
+def progress_reporter(listings: List[str], calibrating: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """Progress on stderr, for terminals only: from the start a line saying what is read (calibration
+    comes first), then a bar of the files and megabytes ranked, with the time left."""
     if not sys.stderr.isatty() or os.environ.get("PAPERTRIAGE_NO_PROGRESS"):
         yield None
         return
-    import time
+    from papertriage.sources import expand_with_origin
+    from papertriage.triage import plan_shards
 
-    started = time.monotonic()
+    try:
+        plan = plan_shards([f for f, _ in expand_with_origin(listings)])
+    except (OSError, PapertriageError):  # the run itself reports it
+        yield None
+        return
+    sizes = [sum(Path(f).stat().st_size for f in shard if f != "-" and Path(f).is_file()) for shard in plan]
+    files, total = sum(map(len, plan)), sum(sizes)
+    megabytes = f"{total / 1e6:.1f} MB" if total < 10e6 else f"{total / 1e6:.0f} MB"
+    sys.stderr.write(f"reading {files} file{'s' if files != 1 else ''} ({megabytes})"
+                     + ("; calibrating the profiles on the first papers" if calibrating else "") + "…")
+    sys.stderr.flush()
     bar: list[Any] = []
 
-    def report(done: int, total: int) -> None:
+    def report(done: int, shards: int) -> None:
         if not bar:
-            if time.monotonic() - started < 1.0:
-                return
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-            progress = Progress(TextColumn("ranking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                console=Console(stderr=True), transient=True)
+            sys.stderr.write("\r\x1b[2K")
+            progress = Progress(TextColumn("ranking"), BarColumn(), TextColumn("{task.fields[files]}/" f"{files} files"),
+                                TextColumn("{task.fields[mb]}/" f"{megabytes}"), TimeElapsedColumn(),
+                                TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             progress.start()
-            bar.extend([progress, progress.add_task("shards", total=total)])
-        bar[0].update(bar[1], completed=done, total=total)
+            bar.extend([progress, progress.add_task("ranking", total=max(1, total), files=0, mb="0")])
+        exact = shards == len(plan)  # the plan rank_listings made: shards map to files and bytes
+        read = sum(sizes[:done]) if exact else total * done // max(1, shards)
+        bar[0].update(bar[1], completed=read, files=sum(map(len, plan[:done])) if exact else "?",
+                      mb=f"{read / 1e6:.1f}" if total < 10e6 else f"{read / 1e6:.0f}")
 
     try:
         yield report
     finally:
         if bar:
             bar[0].stop()
+        sys.stderr.write("\r\x1b[2K")
 
 
 def learned_words(profiles: list[Profile]) -> None:
@@ -335,7 +351,7 @@ def rank_cmd(
         if new_only or not no_record:
             with Ledger(ledger_path) as ledger:  # opened, and its schema known, before any paper is read
                 hidden = ledger.seen_keys() if new_only else hidden
-        with progress_reporter() as progress:
+        with progress_reporter(listings, not plain) as progress:
             result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
                                    dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden,
                                    plain=plain, show_partial=show_partial, per_profile=per_profile, since=since or "")
