@@ -4,6 +4,8 @@ a boundary moved, a clause dropped)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rapidfuzz.distance import Indel
 
@@ -11,6 +13,7 @@ from papertriage.calibration import calibrate
 from papertriage.matching import stem
 from papertriage.models import Paper, Profile, Term, make_paper
 from papertriage.scoring import Scorer, rank
+from papertriage.triage import rank_listings
 
 
 def paper(title: str, abstract: str = "", **kw: object) -> Paper:
@@ -209,3 +212,30 @@ def test_at_most_ten_related_words_weighing_three_tenths_of_a_top_paper() -> Non
     top_score = prof.terms[0].rarity  # pruning once in each top title, field weight 1
     assert round(sum(t.weight for t in learned), 3) == round(0.3 * top_score, 3)
     assert all(t.exact and t.rarity == 1.0 for t in learned)
+
+
+def test_the_top_is_at_least_ten_papers() -> None:
+    # 300 papers: 2% is 6, so the top is 10; latency is only in the 7th-9th best
+    strong = [paper(f"Pruning {i}", "pruning pruning") for i in range(6)]
+    weak = [paper(f"Pruning {i}", "latency" if i < 3 else "") for i in range(4)]
+    [prof] = calibrate([Profile("p", (Term("pruning"),))], strong + weak + sample(290, 0))
+    assert "latency" in prof.learned
+
+
+def test_min_score_equality_in_a_ranked_listing(tmp_path: Path) -> None:
+    listing = tmp_path / "listing.csv"
+    listing.write_text("title,abstract\npruning,\nquantization,\n", encoding="utf-8")
+    prof = Profile("p", (Term("pruning"),), fields=(("title", 1.0),), min_score=1.0)
+    result = rank_listings([str(listing)], [prof], plain=True)
+    assert [(s.paper.title, s.score) for s in result.results] == [("pruning", 1.0)]
+
+
+# Export rules
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r", "|", "%"])
+def test_a_csv_cell_a_spreadsheet_would_run_gets_an_apostrophe(lead: str) -> None:
+    from papertriage.exports.csv_export import safe_cell
+
+    assert safe_cell(f"{lead}1+1") == f"'{lead}1+1"
+    assert safe_cell(f"a{lead}1") == f"a{lead}1"
