@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from papertriage.matching import SHORT_TERM, words
-from papertriage.models import Paper, Profile
+from papertriage.models import Paper, Profile, Term
 from papertriage.scoring import Scorer
 
 BROAD = 0.30
@@ -50,17 +50,24 @@ def lint(papers: list[Paper], profiles: list[Profile], calibrated: list[Profile]
             matched, words_only = counts.get((p, c), 0), partly.get((p, c), 0)
             report = TermReport(cp.profile.name, term.term, term.weight, matched, matched / n,
                                 rarity=calibrated[p].terms[c].rarity if calibrated else 1.0, partly=words_only)
-            if matched == 0 and words_only:
-                report.warnings.append(f"matches no paper whole, {words_only} only by some of its words (partial "
-                                       "credit, not shown as a match): check the spelling, or add aliases")
-            elif matched == 0:
-                report.warnings.append("matches no paper: check the spelling, or add aliases")
-            elif report.share > BROAD:
-                report.warnings.append(f"too broad: matches {report.share:.0%} of the listing; "
-                                       "use a longer phrase or a lower weight")
-            for text in (term.term, *term.aliases):
-                if len("".join(words(text))) <= SHORT_TERM and not term.exact:
-                    report.warnings.append(f"{text!r} is short, so it only matches exactly; "
-                                           "an acronym may mean something else in other fields")
+            report.warnings.extend(_warnings(report, term))
             reports.append(report)
     return reports
+
+
+def _warnings(report: TermReport, term: Term) -> list[str]:
+    """What may be wrong with a term, from how much of the listing it matches and how short it is."""
+    warnings = []
+    if report.papers == 0 and report.partly:
+        warnings.append(f"matches no paper whole, {report.partly} only by some of its words (partial "
+                        "credit, not shown as a match): check the spelling, or add aliases")
+    elif report.papers == 0:
+        warnings.append("matches no paper: check the spelling, or add aliases")
+    elif report.share > BROAD:
+        warnings.append(f"too broad: matches {report.share:.0%} of the listing; "
+                        "use a longer phrase or a lower weight")
+    for text in (term.term, *term.aliases):
+        if len("".join(words(text))) <= SHORT_TERM and not term.exact:
+            warnings.append(f"{text!r} is short, so it only matches exactly; "
+                            "an acronym may mean something else in other fields")
+    return warnings

@@ -90,31 +90,41 @@ def stem(word: str) -> str:
     `partition`, `partitions`, `partitioning`, `partitioned` -> `partition`;
     `quantization`, `quantized`, `quantisation` -> `quantiz`. Words of 3 letters or fewer stay as they are.
     """
-    w = word
-    if len(w) <= 3 or not w.isalpha() or w[-1] not in "sngde":
-        return w  # the last test: no suffix below can apply
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith(("sses", "xes", "ches", "shes", "zes")):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    before = w
-    if w.endswith("ation") and len(w) >= 10:
-        w = w[:-5]
-    elif w.endswith("ing") and len(w) > 5:
-        w = w[:-3]
-    elif w.endswith("ed") and len(w) > 4:
-        w = w[:-2]
-    elif w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    if w != before:
+    if len(word) <= 3 or not word.isalpha() or word[-1] not in "sngde":
+        return word  # the last test: no suffix below can apply
+    singular = _singular(word)
+    w = _without_suffix(singular)
+    if w != singular:
         if w.endswith("is") and len(w) > 5:
             w = w[:-2] + "iz"
         elif w.endswith("e") and len(w) > 4:
             w = w[:-1]
         if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "lsz":
             w = w[:-1]
+    return w
+
+
+def _singular(w: str) -> str:
+    """The plural's s (or es, ies) taken off."""
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def _without_suffix(w: str) -> str:
+    """One of -ation, -ing, -ed or a final e taken off, where the word is long enough."""
+    if w.endswith("ation") and len(w) >= 10:
+        return w[:-5]
+    if w.endswith("ing") and len(w) > 5:
+        return w[:-3]
+    if w.endswith("ed") and len(w) > 4:
+        return w[:-2]
+    if w.endswith("e") and len(w) > 4:
+        return w[:-1]
     return w
 
 

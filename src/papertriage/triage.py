@@ -179,101 +179,121 @@ def _read_ahead(shard: _Shard, room: int) -> _ReadAhead:
 
 def _score_shard(shard: _Shard, ahead: _ReadAhead | None = None) -> _ShardResult:
     """Score one shard's papers (read now, or ahead), merging duplicates, and keep only what can
-    reach the top.
+    reach the top."""
+    scoring = _ShardScoring(shard, ahead)
+    papers = chain(ahead.papers, ahead.rest) if ahead else _read(
+        shard, scoring.warnings, scoring.stats, scoring.known_duplicate if scoring.dedup else None)
+    for paper in papers:
+        scoring.add(paper)
+    return scoring.result()
+
+
+class _ShardScoring:
+    """The papers of one shard as they are read: grouped into papers, scored in batches, and the
+    best held.
 
     A duplicate whose title and abstract equal the kept record's cannot change the score (only
     those fields are scored), so it is merged without scoring again.
     """
-    scorer = _scorer_for(shard.profiles)
-    warnings: list[str] = ahead.warnings if ahead else []
-    stats: dict[str, int] = ahead.stats if ahead else {}
-    held: dict[int, Scored] = {}
-    scored_text: dict[int, tuple[str, str]] = {}
-    """Group -> the (title, abstract) it was scored with. The strings themselves, not a hash: equal
-    texts are rare (duplicates), and hashing every abstract cost more than holding a shard's."""
-    groups: list[tuple[tuple[str, ...], str | None]] = []
-    dedup = Deduplicator() if shard.dedupe else None
-    limit = 4 * shard.top + 256
 
-    def known_duplicate(arxiv: str, title: str, abstract: str) -> bool:
-        # a record of a paper already scored, not held, with the same text cannot change anything
-        group = dedup.group_of("arxiv:" + arxiv) if dedup else None
-        if group is None or group in held:
+    def __init__(self, shard: _Shard, ahead: _ReadAhead | None) -> None:
+        self.shard = shard
+        self.scorer = _scorer_for(shard.profiles)
+        self.warnings: list[str] = ahead.warnings if ahead else []
+        self.stats: dict[str, int] = ahead.stats if ahead else {}
+        self.held: dict[int, Scored] = {}
+        self.scored_text: dict[int, tuple[str, str]] = {}
+        """Group -> the (title, abstract) it was scored with. The strings themselves, not a hash: equal
+        texts are rare (duplicates), and hashing every abstract cost more than holding a shard's."""
+        self.groups: list[tuple[tuple[str, ...], str | None]] = []
+        self.dedup = Deduplicator() if shard.dedupe else None
+        self.limit = 4 * shard.top + 256
+        self.pending: list[tuple[int, Paper, tuple[str, str]]] = []
+        """(group, paper, its text) waiting to be scored in one batch."""
+        self.pending_groups: set[int] = set()
+        self.floor = shard.min_score
+        """The lowest score that can still reach the top: the top-th best so far, once there are that many."""
+        self.hide_partial = not shard.show_partial and shard.min_score > 0
+        self.partial_only: set[int] = set()
+        self.hidden: set[int] = set()
+        """Groups left out as hidden (already shown)."""
+
+    def known_duplicate(self, arxiv: str, title: str, abstract: str) -> bool:
+        """A record of a paper already scored, not held, with the same text: it cannot change anything."""
+        group = self.dedup.group_of("arxiv:" + arxiv) if self.dedup else None
+        if group is None or group in self.held:
             return False
-        return scored_text.get(group) == (squash(title), squash(abstract))
+        return self.scored_text.get(group) == (squash(title), squash(abstract))
 
-    pending: list[tuple[int, Paper, tuple[str, str]]] = []
-    """(group, paper, its text) waiting to be scored in one batch."""
-    pending_groups: set[int] = set()
-
-    floor = shard.min_score
-    """The lowest score that can still reach the top: the top-th best so far, once there are that many."""
-    hide_partial = not shard.show_partial and shard.min_score > 0
-    partial_only: set[int] = set()
-
-    def score_pending() -> None:
-        nonlocal held, floor
-        if not pending:
-            return
-        scores = scorer.score_many([p for _, p, _ in pending], whole_first=not shard.show_partial)
-        for (group, _, fingerprint), scored in zip(pending, scores, strict=True):
-            scored_text[group] = fingerprint
-            if hide_partial and scored.partial_only and scored.score >= shard.min_score:
-                partial_only.add(group)
-                held.pop(group, None)
-                continue
-            partial_only.discard(group)
-            if scored.score >= floor:
-                held[group] = scored
-            else:
-                held.pop(group, None)
-        pending.clear()
-        pending_groups.clear()
-        if shard.top and len(held) > limit:
-            held = _keep_best(held, shard.top, shard.per_profile)
-            if not shard.per_profile:  # one floor for all: with per_profile each profile has its own
-                floor = max(floor, min(s.score for s in held.values()))
-
-    papers = chain(ahead.papers, ahead.rest) if ahead else _read(shard, warnings, stats,
-                                                                 known_duplicate if dedup else None)
-    hidden: set[int] = set()
-    for paper in papers:
+    def add(self, paper: Paper) -> None:
+        shard = self.shard
         if shard.since and (paper.published or "") < shard.since:
-            stats["before_since"] = stats.get("before_since", 0) + 1
-            continue
-        if dedup is None:
-            group, new = len(groups), True
-            groups.append(Deduplicator.keys(paper))
-        else:
-            keys = dedup.keys(paper)
-            group, new = dedup.add_keys(*keys)
-            if new:
-                groups.append(keys)
+            self.stats["before_since"] = self.stats.get("before_since", 0) + 1
+            return
+        group, new = self._group(paper)
         if shard.hidden and not shard.hidden.isdisjoint(paper_keys(paper)):
-            hidden.add(group)
-            continue
+            self.hidden.add(group)  # counted as papers (the groups), not records
+            return
         fingerprint = (paper.title, paper.abstract)
         if not new:
-            if group in pending_groups:
-                score_pending()  # a duplicate merges with what its group's earlier record scored
-            kept = held.get(group)
+            if group in self.pending_groups:
+                self.score_pending()  # a duplicate merges with what its group's earlier record scored
+            kept = self.held.get(group)
             if kept is not None:
                 paper = merge(kept.paper, paper)
                 fingerprint = (paper.title, paper.abstract)
-                if scored_text.get(group) == fingerprint:
-                    held[group] = replace(kept, paper=paper)
-                    continue
-            elif scored_text.get(group) == fingerprint:
+                if self.scored_text.get(group) == fingerprint:
+                    self.held[group] = replace(kept, paper=paper)
+                    return
+            elif self.scored_text.get(group) == fingerprint:
+                return
+        self.pending.append((group, paper, fingerprint))
+        self.pending_groups.add(group)
+        if len(self.pending) >= BATCH:
+            self.score_pending()
+
+    def _group(self, paper: Paper) -> tuple[int, bool]:
+        """The paper's group and whether it is new (every record is new without deduplication)."""
+        if self.dedup is None:
+            self.groups.append(Deduplicator.keys(paper))
+            return len(self.groups) - 1, True
+        keys = self.dedup.keys(paper)
+        group, new = self.dedup.add_keys(*keys)
+        if new:
+            self.groups.append(keys)
+        return group, new
+
+    def score_pending(self) -> None:
+        if not self.pending:
+            return
+        shard, held = self.shard, self.held
+        scores = self.scorer.score_many([p for _, p, _ in self.pending], whole_first=not shard.show_partial)
+        for (group, _, fingerprint), scored in zip(self.pending, scores, strict=True):
+            self.scored_text[group] = fingerprint
+            if self.hide_partial and scored.partial_only and scored.score >= shard.min_score:
+                self.partial_only.add(group)
+                held.pop(group, None)
                 continue
-        pending.append((group, paper, fingerprint))
-        pending_groups.add(group)
-        if len(pending) >= BATCH:
-            score_pending()
-    score_pending()
-    if shard.top:
-        held = _keep_best(held, shard.top, shard.per_profile)
-    stats["merged"] = (dedup.merged if dedup else 0) + stats.pop("duplicates", 0)  # skipped unparsed, merged all the same
-    return _ShardResult(groups, sorted(held.items()), stats, warnings, sorted(partial_only), sorted(hidden))
+            self.partial_only.discard(group)
+            if scored.score >= self.floor:
+                held[group] = scored
+            else:
+                held.pop(group, None)
+        self.pending.clear()
+        self.pending_groups.clear()
+        if shard.top and len(held) > self.limit:
+            self.held = _keep_best(held, shard.top, shard.per_profile)
+            if not shard.per_profile:  # one floor for all: with per_profile each profile has its own
+                self.floor = max(self.floor, min(s.score for s in self.held.values()))
+
+    def result(self) -> _ShardResult:
+        self.score_pending()
+        if self.shard.top:
+            self.held = _keep_best(self.held, self.shard.top, self.shard.per_profile)
+        # records skipped unparsed are merged all the same
+        self.stats["merged"] = (self.dedup.merged if self.dedup else 0) + self.stats.pop("duplicates", 0)
+        return _ShardResult(self.groups, sorted(self.held.items()), self.stats, self.warnings, sorted(self.partial_only),
+                            sorted(self.hidden))
 
 
 def plan_shards(files: list[str], shard_bytes: int = SHARD_BYTES) -> list[list[str]]:
@@ -507,52 +527,70 @@ def _work(tasks: list[_Shard], counter: Synchronized[int], conn: Connection, pro
     for end in inherited:
         end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # on Ctrl-C the parent stops the workers
-
-    def take() -> int | None:
-        with counter.get_lock():
-            i = counter.value
-            if i >= len(tasks):
-                return None
-            counter.value = i + 1
-        return i
-
-    ahead: deque[tuple[int, _ReadAhead | Exception]] = deque([first] if first else [])
-    more = True
+    worker = _Worker(tasks, counter, first)
     with _gc_paused(), conn:
         try:
-            while True:
-                if profiles is None and conn.poll():
-                    profiles = conn.recv()
-                room = read_ahead - sum(r.size for _, r in ahead if isinstance(r, _ReadAhead))
-                last = ahead[-1][1] if ahead else None
-                if profiles is None and more and room > 0 and (not isinstance(last, _ReadAhead) or last.whole):
-                    i = take()
-                    if i is None:
-                        more = False
-                        continue
-                    try:
-                        ahead.append((i, _read_ahead(tasks[i], room)))
-                    except Exception as exc:  # reported in its shard's turn, as a one-process run would
-                        ahead.append((i, exc))
-                    continue
-                if profiles is None:
-                    profiles = conn.recv()
-                read: _ReadAhead | Exception | None = None
-                if ahead:
-                    i, read = ahead.popleft()
-                else:
-                    taken = take() if more else None
-                    if taken is None:
-                        return
-                    i = taken
-                try:
-                    result: _ShardResult | Exception = read if isinstance(read, Exception) else _score_shard(
-                        replace(tasks[i], profiles=profiles), read)
-                except Exception as exc:
-                    result = exc
-                conn.send((i, result))
+            if profiles is None:
+                profiles = worker.read_ahead_until_profiles(conn, read_ahead)
+            worker.score(conn, profiles)
         except (EOFError, OSError):  # the pipe broke: the parent is gone
             return
+
+
+class _Worker:
+    """What one worker process holds: the shards it has read ahead, and whether any is left to take."""
+
+    def __init__(self, tasks: list[_Shard], counter: Synchronized[int], first: tuple[int, _ReadAhead] | None) -> None:
+        self.tasks = tasks
+        self.counter = counter
+        self.ahead: deque[tuple[int, _ReadAhead | Exception]] = deque([first] if first else [])
+        self.more = True
+
+    def take(self) -> int | None:
+        """The next shard no process has taken, if any."""
+        if not self.more:
+            return None
+        with self.counter.get_lock():
+            i = self.counter.value
+            if i >= len(self.tasks):
+                self.more = False
+                return None
+            self.counter.value = i + 1
+        return i
+
+    def read_ahead_until_profiles(self, conn: Connection, read_ahead: int) -> list[Profile]:
+        """Reads the shards it takes ahead, up to read_ahead (see read_cost), until the profiles come."""
+        while not conn.poll():
+            room = read_ahead - sum(r.size for _, r in self.ahead if isinstance(r, _ReadAhead))
+            last = self.ahead[-1][1] if self.ahead else None
+            if room <= 0 or (isinstance(last, _ReadAhead) and not last.whole):
+                break
+            i = self.take()
+            if i is None:
+                break
+            try:
+                self.ahead.append((i, _read_ahead(self.tasks[i], room)))
+            except Exception as exc:  # reported in its shard's turn, as a one-process run would
+                self.ahead.append((i, exc))
+        return cast("list[Profile]", conn.recv())
+
+    def score(self, conn: Connection, profiles: list[Profile]) -> None:
+        """Scores the shards read ahead, then those it takes, and sends back (index, result or error)."""
+        while True:
+            read: _ReadAhead | Exception | None = None
+            if self.ahead:
+                i, read = self.ahead.popleft()
+            else:
+                taken = self.take()
+                if taken is None:
+                    return
+                i = taken
+            try:
+                result: _ShardResult | Exception = read if isinstance(read, Exception) else _score_shard(
+                    replace(self.tasks[i], profiles=profiles), read)
+            except Exception as exc:
+                result = exc
+            conn.send((i, result))
 
 
 class _Workers:

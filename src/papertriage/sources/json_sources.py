@@ -6,7 +6,7 @@ import ast
 import html
 import json
 import re
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -342,35 +342,18 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
 
 
 def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    stripped = text.lstrip("\ufeff \t\r\n")
-    records: Iterator[tuple[str, Any, str | None]]
-    if stripped.startswith("[") or (stripped.startswith("{") and _single_document(stripped)):
-        data = load_json(stripped, ctx)
-        if isinstance(data, dict):
-            for key in ("papers", "records", "items", "data", "results"):
-                if isinstance(data.get(key), list):
-                    data = data[key]
-                    break
-        items = data if isinstance(data, list) else [data]
-        records = ((f"item {n}", item, None) for n, item in enumerate(items, 1))
-    else:
-        records = _jsonl(text, ctx)
     known, seen = ctx.known_duplicate, ctx.seen_lines
-    for where, rec, line in records:
+    for where, rec, line in _json_records(text, ctx):
         if isinstance(rec, str):
             rec = _repr_item(rec, ctx, 0) or rec
         if not isinstance(rec, dict):
             ctx.skip(where, "not a JSON object")
             continue
-        if known is not None and not rec.get("doi") and not (isinstance(rec.get("extra"), dict) and rec["extra"].get("doi")):
-            # (a record with a DOI is read: its DOI may be a key the kept record lacks)
-            arxiv = canonical_arxiv_id(str(rec.get("id") or ""))
-            title, abstract = rec.get("title"), _get(rec, "abstract")
-            if arxiv and isinstance(title, str) and isinstance(abstract, str) and known(arxiv, title, abstract):
-                ctx.duplicates += 1
-                if seen is not None and line is not None:
-                    seen.add(line)
-                continue
+        if known is not None and _known_record(rec, known):
+            ctx.duplicates += 1
+            if seen is not None and line is not None:
+                seen.add(line)
+            continue
         paper = record_paper(rec)
         if paper is None:
             ctx.skip(where, "record has no title")
@@ -378,6 +361,33 @@ def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
         if seen is not None and line is not None:
             seen.add(line)
         yield paper
+
+
+def _json_records(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any, str | None]]:
+    """(where, object, its line) of each record: the items of one JSON document (a list, or the
+    list under a usual key), or the objects of JSON Lines."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not (stripped.startswith("[") or (stripped.startswith("{") and _single_document(stripped))):
+        yield from _jsonl(text, ctx)
+        return
+    data = load_json(stripped, ctx)
+    if isinstance(data, dict):
+        for key in ("papers", "records", "items", "data", "results"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+    items = data if isinstance(data, list) else [data]
+    yield from ((f"item {n}", item, None) for n, item in enumerate(items, 1))
+
+
+def _known_record(rec: dict[str, Any], known: Callable[[str, str, str], bool]) -> bool:
+    """Whether the caller already holds this record (see ParseContext.known_duplicate). A record
+    with a DOI is read: its DOI may be a key the kept record lacks."""
+    if rec.get("doi") or (isinstance(rec.get("extra"), dict) and rec["extra"].get("doi")):
+        return False
+    arxiv = canonical_arxiv_id(str(rec.get("id") or ""))
+    title, abstract = rec.get("title"), _get(rec, "abstract")
+    return bool(arxiv and isinstance(title, str) and isinstance(abstract, str) and known(arxiv, title, abstract))
 
 
 def _single_document(text: str) -> bool:
