@@ -128,6 +128,42 @@ _MONTHS = {m: m.capitalize() for m in "jan feb mar apr may jun jul aug sep oct n
 _BARE = re.compile(r"[^,#}\s]+")
 
 
+def _braced_end(body: str, i: int) -> int:
+    """Where the brace opened at i closes (the end of body if it never does); escapes skipped."""
+    n = len(body)
+    depth, j = 0, i
+    while j < n:
+        j = _next(_BRACED, body, j)
+        if j == n:
+            break
+        if body[j] == "\\":
+            j += 2
+            continue
+        if body[j] == "{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                break
+        j += 1
+    return j
+
+
+def _quoted_end(body: str, i: int) -> int:
+    """Where the quote opened at i closes, outside braces (the end of body if it never does)."""
+    n = len(body)
+    j = i + 1
+    depth = 0
+    while j < n:
+        j = _next(_QUOTED, body, j)
+        if j == n or body[j] == '"' and depth == 0:
+            break
+        depth += body[j] == "{"
+        depth -= body[j] == "}"
+        j += 1
+    return j
+
+
 def _value(body: str, i: int, macros: dict[str, str]) -> tuple[str, int]:
     """Read one field value starting at i: braced or quoted strings, numbers and @string macros, joined by #."""
     parts = []
@@ -139,33 +175,11 @@ def _value(body: str, i: int, macros: dict[str, str]) -> tuple[str, int]:
             break
         ch = body[i]
         if ch == "{":
-            depth, j = 0, i
-            while j < n:
-                j = _next(_BRACED, body, j)
-                if j == n:
-                    break
-                if body[j] == "\\":
-                    j += 2
-                    continue
-                if body[j] == "{":
-                    depth += 1
-                else:
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
+            j = _braced_end(body, i)
             parts.append(body[i + 1:j])
             i = j + 1
         elif ch == '"':
-            j = i + 1
-            depth = 0
-            while j < n:
-                j = _next(_QUOTED, body, j)
-                if j == n or body[j] == '"' and depth == 0:
-                    break
-                depth += body[j] == "{"
-                depth -= body[j] == "}"
-                j += 1
+            j = _quoted_end(body, i)
             parts.append(body[i + 1:j])
             i = j + 1
         else:

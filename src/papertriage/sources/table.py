@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import sys
-from typing import Iterator
+from typing import Any, Iterator
 
 from papertriage.models import Paper, make_paper
 from papertriage.sources.base import ParseContext, iso_date
@@ -61,7 +61,8 @@ def _pick(header: list[str], key: str) -> int | None:
     return None
 
 
-def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def _reader(text: str) -> Any:  # a csv reader, whose line_num names a broken row
+    """The rows of the text, with the delimiter its header shows."""
     text = text.lstrip("\ufeff")
     if "\r" in text and "\n" not in text[:200000]:
         text = text.replace("\r", "\n")  # Web of Science tab-delimited exports end lines with CR only
@@ -69,9 +70,51 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
     delimiter, _ = _header_fields(first) or (",", [])
     csv.field_size_limit(min(sys.maxsize, _FIELD_LIMIT))
     if delimiter == "\t":  # Web of Science TSV is unquoted and has stray quote characters
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
-    else:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _row_paper(row: list[str], cols: dict[str, int | None], wos: bool, other_columns: list[tuple[int, str]]
+               ) -> Paper | None:
+    """The paper of one row (None when it has no title)."""
+
+    def cell(key: str) -> str:
+        i = cols[key]
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    title = cell("title")
+    if not title:
+        return None
+    raw_id = cell("id")
+    authors_raw = cell("authors")
+    sep = ";" if ";" in authors_raw or wos else ","
+    authors = [a.strip() for a in authors_raw.split(sep) if a.strip()]
+    extra: dict[str, object] = {h: row[i] for i, h in other_columns if i < len(row) and row[i].strip()}
+    if raw_id:
+        extra["source_id"] = raw_id
+    for key in _IDS:
+        if value := cell(key):
+            extra[key] = value
+    journal = cell("journal")
+    if journal:
+        extra["journal"] = journal
+    keywords = [k for key in ("keywords", "index_keywords") for k in re.split(r";", cell(key))]
+    return make_paper(
+        title=title,
+        abstract=cell("abstract"),
+        authors=authors,
+        published=iso_date(cell("year")),
+        url=cell("url") or None,
+        doi=cell("doi") or None,
+        arxiv_id=raw_id if re.match(r"^(arxiv:)?\d{4}\.\d{4,5}(v\d+)?$", raw_id, re.I) else None,
+        keywords=keywords,
+        source=NAME,
+        extra=extra,
+    )
+
+
+def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    reader = _reader(text)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -86,40 +129,10 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
         for row_number, row in enumerate(reader, 2):
             if not any(cell.strip() for cell in row):
                 continue
-
-            def cell(key: str, row: list[str] = row) -> str:
-                i = cols[key]
-                return row[i].strip() if i is not None and i < len(row) else ""
-
-            title = cell("title")
-            if not title:
+            paper = _row_paper(row, cols, wos, other_columns)
+            if paper is None:
                 ctx.skip(f"row {row_number}", "no title")
                 continue
-            raw_id = cell("id")
-            authors_raw = cell("authors")
-            sep = ";" if ";" in authors_raw or wos else ","
-            authors = [a.strip() for a in authors_raw.split(sep) if a.strip()]
-            extra: dict[str, object] = {h: row[i] for i, h in other_columns if i < len(row) and row[i].strip()}
-            if raw_id:
-                extra["source_id"] = raw_id
-            for key in _IDS:
-                if value := cell(key):
-                    extra[key] = value
-            journal = cell("journal")
-            if journal:
-                extra["journal"] = journal
-            keywords = [k for key in ("keywords", "index_keywords") for k in re.split(r";", cell(key))]
-            yield make_paper(
-                title=title,
-                abstract=cell("abstract"),
-                authors=authors,
-                published=iso_date(cell("year")),
-                url=cell("url") or None,
-                doi=cell("doi") or None,
-                arxiv_id=raw_id if re.match(r"^(arxiv:)?\d{4}\.\d{4,5}(v\d+)?$", raw_id, re.I) else None,
-                keywords=keywords,
-                source=NAME,
-                extra=extra,
-            )
+            yield paper
     except csv.Error as exc:
         ctx.skip(f"row {reader.line_num}", f"broken CSV ({exc})")
