@@ -43,6 +43,14 @@ CASES: dict[str, list[str]] = {
     "parse-jsonl": ["parse", LISTING],
     "parse-csv": ["parse", LISTING, "-f", "csv"],
     "formats": ["formats"],
+    # the layouts by width (issue 16): all columns from 120, stacked below 100; explain and lint readable at 60
+    **{f"rank-table-{w}": ["rank", LISTING, "-c", CONFIG, "--width", str(w), "--no-record"] for w in (60, 80, 120)},
+    "rank-table-abstracts-60": ["rank", LISTING, "-c", CONFIG, "--abstracts", "--width", "60", "--no-record"],
+    "rank-table-links-80": ["rank", LISTING, "-c", CONFIG, "--width", "80", "--color", "always", "--top", "2",
+                            "--no-record"],
+    "explain-60": ["explain", LISTING, "mixture of experts routing", "-c", CONFIG, "--width", "60"],
+    "explain-80": ["explain", LISTING, "mixture of experts routing", "-c", CONFIG, "--width", "80"],
+    "profiles-lint-60": ["profiles", "-c", CONFIG, "--lint", LISTING, "--width", "60"],
 }
 
 
