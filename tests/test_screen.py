@@ -441,3 +441,33 @@ def test_progress_speaks_in_files_and_megabytes_from_the_start(tmp_path: Path, m
     written = terminal.buffer.getvalue()
     assert "files" in written and "MB" in written and "left" in written
     assert written.endswith("\r\x1b[2K")  # the line is cleared before the summary
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_real_page_fits_narrow_terminals_with_a_link_for_every_paper(seed: Path, width: int) -> None:
+    run = cli("rank", str(seed), "-k", "mixture of experts", "-k", "quantization", "--no-record", "--top", "0",
+              "--width", str(width))
+    lines = run.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width and "…" not in run.stdout
+    records = cli("rank", str(seed), "-k", "mixture of experts", "-k", "quantization", "--no-record", "--top", "0",
+                  "-f", "jsonl").records()
+    flat = "".join(run.stdout.split())
+    assert records and all("".join(r["title"].split()) in flat for r in records)
+    assert flat.count("https://huggingface.co/papers?q=") == len(records)
+
+
+def test_real_page_lint_agrees_with_rank(seed: Path, tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("profiles:\n  e:\n    terms:\n      - {term: KV cache, aliases: [key-value cache]}\n"
+                      "      - {term: mixture of experts, aliases: [mixtures of experts]}\n", encoding="utf-8")
+    lint = " ".join(cli("profiles", "-c", str(config), "--lint", str(seed), "--width", "60").stdout.split())
+    ranked = cli("rank", str(seed), "-c", str(config), "-f", "jsonl", "--no-record", "--top", "0", "--plain").records()
+    for term in ("KV cache", "mixture of experts"):
+        whole = sum(1 for r in ranked if any(m["term"] == term and m["share"] == 1 for m in r["matches"]))
+        assert f"e · {term} papers {whole} (" in lint
+    assert "matches no paper whole" in lint  # KV cache: only the lone words key and cache
+    explained = cli("explain", str(seed), "A Survey on Mixture of Experts", "-c", str(config), "-f", "json", "--plain")
+    import json
+
+    rows = json.loads(explained.stdout)["profiles"][0]["matches"]
+    assert len([m for m in rows if m["term"] == "mixture of experts" and m["field"] == "title"]) == 1
