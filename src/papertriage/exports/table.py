@@ -74,7 +74,8 @@ def _link_text(s: Scored, links: bool) -> Text:
     url = safe_url(link_for(s.paper))
     ident = short_id(s.paper)
     if url and links:
-        return Text(printable(ident or url.split("/")[2]), style=f"link {url}")
+        label = ident or ("search huggingface.co" if "huggingface.co/papers?q=" in url else url.split("/")[2])
+        return Text(printable(label), style=f"link {url}")
     return Text(url or printable(ident), style="dim")
 
 
