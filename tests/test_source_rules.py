@@ -67,7 +67,8 @@ def test_rss1_dc_description_in_any_script_is_the_abstract() -> None:
 
 
 def test_undeclared_html_entities_do_not_refuse_a_feed() -> None:
-    (paper,), _ = read("rss2-html-entities.xml")
+    (paper,), warnings = read("rss2-html-entities.xml")
+    assert [w.split(": ", 1)[1] for w in warnings] == ["line 9 (item 2): no title; skipped"]
     assert paper["title"] == "Café queues as made-up Markov chains"
     assert paper["abstract"] == "Waiting times & service — a toy model."
 

@@ -77,7 +77,7 @@ def parse_atom(text: str, ctx: ParseContext) -> Iterator[Paper]:
             raise InputError(f"{ctx.name}: the arXiv API returned an error: {text_of(entry, 'atom:summary', NS)}; "
                              "fix the query and download again")
         if not title:
-            ctx.skip(f"entry {n}", "no title")
+            ctx.skip(f"line {entry.sourceline} (entry {n})", "no title")
             continue
         yield make_paper(
             title=title,
@@ -236,7 +236,7 @@ def _rss_item(item: Any, ns: dict[str, str] | None, ctx: ParseContext, n: int) -
         extra["announce_type"] = a.group(2)
         abstract = abstract[a.end():]
     if not title:
-        ctx.skip(f"item {n}", "no title")
+        ctx.skip(f"line {item.sourceline} (item {n})", "no title")
         return None
     creators = text_of(item, "dc:creator", NS) or get("author") or text_of(item, "itunes:author", NS)
     authors = [c.strip() for c in re.split(r",\s*(?=[^,]*[A-Z]\.)|;|\band\b", creators) if c.strip()] if creators else []
