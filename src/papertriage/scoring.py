@@ -36,7 +36,10 @@ def saturate(count: int) -> float:
 def contribution(concept: _Concept, field_weight: float, similarity: float, count: int, share: float,
                  coverage: float = 1.0) -> float:
     """weight x rarity x field weight x similarity/100 x saturation(count) x share x coverage, from
-    the similarity rounded as the explanation shows it, so the explanation reproduces the score exactly."""
+    the similarity rounded as the explanation shows it, so the explanation reproduces the score exactly.
+    A word learned from decisions is a term of the model (see learning): coverage does not scale it."""
+    if concept.from_decisions:
+        coverage = 1.0
     return round(concept.weight * concept.rarity * field_weight * round(similarity, 1) / 100 * saturate(count) * share
                  * coverage, 4)
 
@@ -110,6 +113,7 @@ class _Concept:
     nested: frozenset[int] = frozenset()
     """Variants holding another variant (see nested_variants): their hits count only where the
     term has no other hit in the field."""
+    from_decisions: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ class Scorer:
                                  for i, scope in variants.items() if w in patterns[i].forms and len(patterns[i].words) > 1])
                 scopes = (*variants.values(), *parts.values()) if t.scopes else ()
                 concept_list.append(_Concept(t.term, t.weight, tuple(variants), tuple(parts), t.rarity, t.learned,
-                                             scopes, nested_variants(tuple(variants), patterns)))
+                                             scopes, nested_variants(tuple(variants), patterns), t.from_decisions))
             concepts = tuple(concept_list)
             compiled.append(_CompiledProfile(
                 prof,
@@ -231,7 +235,7 @@ class Scorer:
         With the paper given, each match also records the words it matched as written there;
         with_matches=False only computes the (same) score and flag.
         """
-        if (cp.exclude or cp.require) and not self._allowed(cp, hits):
+        if (cp.exclude or cp.require) and not self.allows(cp, hits):
             return None
         if not with_matches:
             total, whole = self._total(cp, hits)
@@ -248,7 +252,7 @@ class Scorer:
         return (score, matches, any(m.whole for m in matches)) if score >= cp.profile.min_score else None
 
     @staticmethod
-    def _allowed(cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> bool:
+    def allows(cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> bool:
         """False when an exclude pattern is found, or none of the require patterns."""
         found = set().union(*hits.values())
         return cp.exclude.isdisjoint(found) and not (cp.require and cp.require.isdisjoint(found))
@@ -352,7 +356,8 @@ class Scorer:
         return Match(term=concept.term, field=field_name, text=text, similarity=round(best.similarity, 1),
                      count=count, term_weight=concept.weight, field_weight=field_weight,
                      contribution=contribution(concept, field_weight, best.similarity, count, share, coverage),
-                     share=share, rarity=concept.rarity, learned=concept.learned, coverage=coverage)
+                     share=share, rarity=concept.rarity, learned=concept.learned,
+                     coverage=1.0 if concept.from_decisions else coverage, from_decisions=concept.from_decisions)
 
     def score(self, paper: Paper, *, detail: bool = True, whole_first: bool = False) -> Scored:
         """The paper's best profile (first in config order on a tie), or score 0 and no profile.
@@ -392,7 +397,8 @@ class Scorer:
     def highlights(self, scored: Scored) -> dict[str, list[tuple[int, int, str]]]:
         """Where in each field the words behind scored's matches stand, as character spans with
         their kind: "whole" (a term found whole), "partial" (a word of a term found alone) or
-        "learned" (a related word). Every occurrence, not only the best one each match names."""
+        "learned" (a related word, or a word learned from decisions). Every occurrence, not only the
+        best one each match names."""
         cp = next((c for c in self.compiled if c.profile.name == scored.profile), None)
         if cp is None:
             return {}
@@ -402,7 +408,7 @@ class Scorer:
             concept = by_term.get(m.term)
             if concept is None:
                 continue
-            kind = "learned" if m.learned else "whole" if m.share == 1.0 else "partial"
+            kind = "learned" if m.learned or m.from_decisions else "whole" if m.share == 1.0 else "partial"
             kinds = wanted.setdefault(m.field, {})
             for i in concept.parts if kind == "partial" else concept.patterns:
                 if kinds.get(i) != "whole":
