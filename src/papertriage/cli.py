@@ -351,12 +351,15 @@ def rank_cmd(
         if new_only or not no_record:
             with Ledger(ledger_path) as ledger:  # opened, and its schema known, before any paper is read
                 hidden = ledger.seen_keys() if new_only else hidden
+        teach = decisions_teacher(ledger_path, no_learn)
         with progress_reporter(listings, not plain) as progress:
             result = rank_listings(listings, profiles, fmt=source_format, top=top, min_score=min_score,
                                    dedupe=not keep_duplicates, warn=warn, jobs=jobs, progress=progress, hidden=hidden,
-                                   plain=plain, show_partial=show_partial, per_profile=per_profile, since=since or "")
+                                   plain=plain, show_partial=show_partial, per_profile=per_profile, since=since or "",
+                                   teach=teach)
         summary(result.stats, since)
         learned_words(result.profiles)
+        say_learned(result.profiles)
         result.results = sorted_by(result.results, sort)
         options = ExportOptions(
             color=use_color(output, color), width=width, abstracts=abstracts, sources=listings,
@@ -368,8 +371,13 @@ def rank_cmd(
         if not no_record and result.results:
             from papertriage.lookup import last_ranking_path, save_last_ranking
 
+            # only what a person is shown counts as seen; a file written keeps the records, for
+            # decisions on them later (a ticked reading list)
             with Ledger(ledger_path) as ledger:
-                ledger.record(s.paper for s in result.results)
+                if output and output != "-":
+                    ledger.remember(s.paper for s in result.results)
+                else:
+                    ledger.record(s.paper for s in result.results)
             save_last_ranking(last_ranking_path(ledger_path), listings, [s.paper for s in result.results])
 
     guarded(run)
@@ -443,6 +451,292 @@ def seen_clear(state: Optional[str] = StateOpt, yes: bool = YesOpt) -> None:
                 raise typer.Exit(1)
             n = ledger.clear()
         sys.stderr.write(f"forgot {n} papers\n")
+
+    guarded(run)
+
+
+def config_profiles(config: Optional[str]) -> tuple[list[Profile], str]:
+    """The config's profiles and where they come from ([] when no config is found)."""
+    from papertriage.config import find_config, load_config
+
+    path = find_config(config)
+    if path is None:
+        return [], "no config"
+    return load_config(path), str(path)
+
+
+def decisions_teacher(ledger_path: Path, no_learn: bool) -> Callable[[list[Profile]], list[Profile]] | None:
+    """What the ledger's decisions teach the profiles (None with --no-learn or no decision)."""
+    from papertriage.decisions import teacher_from
+    from papertriage.ledger import Ledger
+
+    if no_learn or not ledger_path.exists():
+        return None
+    with Ledger(ledger_path) as ledger:
+        return teacher_from(ledger.decisions())
+
+
+def say_learned(profiles: list[Profile]) -> None:
+    from papertriage.decisions import learned_note
+    from papertriage.exports import printable
+
+    for line in learned_note(profiles):
+        sys.stderr.write(printable(line) + "\n")
+
+
+def confirmed(question: str, yes: bool) -> bool:
+    """True with --yes or when not on a terminal; otherwise ask."""
+    if yes or not sys.stdin.isatty():
+        return True
+    return typer.confirm(question, default=False, err=True)
+
+
+@app.command("mark")
+def mark_cmd(
+    papers: List[str] = typer.Argument(..., help="Papers by id, arXiv id, DOI, link or title (as rank shows them).",
+                                       show_default=False),
+    keep: bool = typer.Option(False, "--keep", help="Keep: relevant, read it."),
+    skip: bool = typer.Option(False, "--skip", help="Skip: not relevant."),
+    maybe: bool = typer.Option(False, "--maybe", help="Maybe: decide later (not a label for learning)."),
+    profile: Optional[str] = typer.Option(None, "-p", "--profile", help="The profile decided for (default: the only one)."),
+    note: Optional[str] = typer.Option(None, "--note", help="A note kept with the decision."),
+    listing: List[str] = typer.Option([], "--in", help="A listing holding the papers, if rank has not shown them."),
+    config: Optional[str] = ConfigOpt,
+    state: Optional[str] = StateOpt,
+    source_format: Optional[str] = FromOpt,
+) -> None:
+    """Record a keep, skip or maybe decision on papers; rank learns from them for that profile."""
+    chosen = [name for name, on in (("keep", keep), ("skip", skip), ("maybe", maybe)) if on]
+    if len(chosen) != 1:
+        raise typer.BadParameter("give exactly one of --keep, --skip, --maybe")
+
+    def run() -> None:
+        from papertriage.decisions import profile_for, resolve
+        from papertriage.ledger import Ledger, default_path
+        from papertriage.triage import parse_listings
+
+        profiles, where = config_profiles(config)
+        name = profile_for(profiles, profile, where)
+        held = list(parse_listings(listing, fmt=source_format, warn=warn)) if listing else []
+        with Ledger(default_path(state)) as ledger:
+            found = resolve(papers, ledger, held)
+            ledger.decide_many([(p, chosen[0], note) for p in found], name)
+        sys.stderr.write(f"marked {len(found)} paper{'s' if len(found) != 1 else ''} {chosen[0]} for {name}\n")
+
+    guarded(run)
+
+
+decisions_app = typer.Typer(help="The keep/skip/maybe decisions: list, export, import, forget.", no_args_is_help=True)
+app.add_typer(decisions_app, name="decisions")
+
+
+class DecisionFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+    ris = "ris"
+    bibtex = "bibtex"
+
+
+@decisions_app.command("list")
+def decisions_list(
+    profile: Optional[str] = typer.Option(None, "-p", "--profile", help="Only this profile's decisions."),
+    state: Optional[str] = StateOpt,
+) -> None:
+    """List the decisions (the latest on each paper and profile), oldest first."""
+
+    def run() -> None:
+        from papertriage.exports.decisions import lines
+        from papertriage.ledger import Ledger, default_path
+
+        with Ledger(default_path(state)) as ledger:
+            for line in lines(ledger.decisions(profile)):
+                typer.echo(line)
+
+    guarded(run)
+
+
+@decisions_app.command("export")
+def decisions_export(
+    fmt: DecisionFormat = typer.Option(DecisionFormat.csv, "--format", "-f",
+                                       help="csv/jsonl: one row per decision; ris/bibtex: the kept papers."),
+    output: Optional[str] = OutputOpt,
+    profile: Optional[str] = typer.Option(None, "-p", "--profile", help="Only this profile's decisions."),
+    state: Optional[str] = StateOpt,
+) -> None:
+    """Export the decisions (id, title, profile, decision, note, at), or the kept papers as RIS/BibTeX."""
+
+    def run() -> None:
+        from papertriage.exports.decisions import write
+        from papertriage.ledger import Ledger, default_path
+        from papertriage.output import check_output, open_output
+
+        check_output(output, [])
+        with Ledger(default_path(state)) as ledger:
+            decided = ledger.decisions(profile)
+        with open_output(output) as out:
+            write(decided, fmt.value, out)
+        sys.stderr.write(f"exported {len(decided)} decisions\n")
+
+    guarded(run)
+
+
+@decisions_app.command("import")
+def decisions_import(
+    listings: List[str] = typer.Argument(..., help="A labelled listing (CSV with a label column, an ASReview or "
+                                                   "Rayyan export...) or a reading list written by rank -f md.",
+                                         show_default=False),
+    profile: Optional[str] = typer.Option(None, "-p", "--profile",
+                                          help="The profile decided for (a reading list: default its headings)."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Column holding the label (1/0, yes/no...)."),
+    labels: Optional[str] = typer.Option(None, "--labels", help="File of kept ids or titles, one a line: the rest skip."),
+    unticked: Optional[str] = typer.Option(None, "--unticked", help="A reading list's unticked boxes: skip or maybe "
+                                                                     "(default: no decision)."),
+    config: Optional[str] = ConfigOpt,
+    state: Optional[str] = StateOpt,
+    source_format: Optional[str] = FromOpt,
+) -> None:
+    """Import decisions from labelled listings or ticked Markdown reading lists (- [x] = keep); all or nothing."""
+    if unticked not in (None, "skip", "maybe"):
+        raise typer.BadParameter("--unticked takes skip or maybe")
+
+    def run() -> None:
+        from papertriage.decisions import is_reading_list, labelled_decisions, profile_for, reading_list_decisions
+        from papertriage.errors import InputError
+        from papertriage.evaluation import read_label_file
+        from papertriage.ledger import Ledger, default_path
+        from papertriage.triage import parse_listings
+
+        profiles, where = config_profiles(config)
+        by_profile: dict[str, list[tuple[Any, str, None]]] = {}
+        with Ledger(default_path(state)) as ledger:
+            for name in listings:
+                if is_reading_list(name):
+                    for paper, decision, section in reading_list_decisions(name, ledger, unticked):
+                        target = profile_for(profiles, profile or section, where)
+                        by_profile.setdefault(target, []).append((paper, decision, None))
+                    continue
+                kept = read_label_file(labels) if labels else None
+                papers = parse_listings([name], fmt=source_format, warn=warn, dedupe=False)
+                target = profile_for(profiles, profile, where)
+                by_profile.setdefault(target, []).extend(
+                    (p, d, None) for p, d in labelled_decisions(papers, label_column, kept, name))
+            if not any(by_profile.values()):
+                raise InputError(f"{', '.join(listings)}: no decision to import (no label set, no box ticked); "
+                                 "nothing was recorded")
+            for target, items in by_profile.items():
+                ledger.decide_many(items, target)
+        for target, items in by_profile.items():
+            counts = {d: sum(1 for _, x, _ in items if x == d) for d in ("keep", "skip", "maybe")}
+            sys.stderr.write(f"imported {len(items)} decisions for {target}: "
+                             + ", ".join(f"{n} {d}" for d, n in counts.items() if n) + "\n")
+
+    guarded(run)
+
+
+@decisions_app.command("forget")
+def decisions_forget(
+    papers: List[str] = typer.Argument(None, help="Papers by id or title (none with --all).", show_default=False),
+    profile: Optional[str] = typer.Option(None, "-p", "--profile", help="Only this profile's decisions."),
+    everything: bool = typer.Option(False, "--all", help="Forget every decision (of the profile, with -p)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    state: Optional[str] = StateOpt,
+) -> None:
+    """Forget decisions on some papers, or all of them with --all (asks first on a terminal)."""
+    if bool(papers) == everything:
+        raise typer.BadParameter("name the papers, or pass --all (not both)")
+
+    def run() -> None:
+        from papertriage.decisions import resolve
+        from papertriage.ledger import Ledger, default_path
+
+        with Ledger(default_path(state)) as ledger:
+            if everything:
+                scope = f"of profile {profile}" if profile else "of every profile"
+                if not confirmed(f"forget every decision {scope}?", yes):
+                    raise typer.Exit(1)
+                n = ledger.forget_decisions(profile)
+            else:
+                found = resolve(papers, ledger)
+                n = sum(ledger.forget_decisions(profile, p) for p in found)
+        sys.stderr.write(f"forgot the decisions on {n} paper{'s' if n != 1 else ''}\n")
+
+    guarded(run)
+
+
+@app.command("suggest")
+def suggest_cmd(
+    profile: Optional[str] = typer.Option(None, "-p", "--profile", help="The profile (default: the only one)."),
+    top: int = typer.Option(10, "--top", "-n", min=1, help="At most this many suggestions of each kind."),
+    config: Optional[str] = ConfigOpt,
+    state: Optional[str] = StateOpt,
+) -> None:
+    """Profile edits from the decisions: words and phrases to add, excludes, terms mostly skipped (YAML to paste)."""
+
+    def run() -> None:
+        from papertriage.decisions import profile_for
+        from papertriage.errors import ConfigError
+        from papertriage.exports.suggestions import write
+        from papertriage.ledger import Ledger, default_path
+        from papertriage.suggest import suggest
+
+        profiles, where = config_profiles(config)
+        if not profiles:
+            raise ConfigError("suggest needs the profile's config (-c, $PAPERTRIAGE_CONFIG or ./papertriage.yaml)")
+        name = profile_for(profiles, profile, where)
+        with Ledger(default_path(state)) as ledger:
+            decided = [(d.paper, d.decision == "keep") for d in ledger.decisions(name) if d.decision != "maybe"]
+        write(suggest(next(p for p in profiles if p.name == name), decided, top), sys.stdout)
+
+    guarded(run)
+
+
+class SimulateFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+
+
+@app.command("simulate")
+def simulate_cmd(
+    listings: List[str] = typer.Argument(..., help="Labelled listing(s): every row carries a kept/skipped label.",
+                                         show_default=False),
+    config: Optional[str] = ConfigOpt,
+    profile: Optional[str] = typer.Option(None, "-p", "--profile", help="The profile (default: the only one)."),
+    keyword: List[str] = KeywordOpt,
+    prior: str = typer.Option("0", "--prior", help="0: start from the profile alone; 1+1: from one random relevant "
+                                                   "and one random irrelevant paper (ASReview's protocol)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the --prior 1+1 draw."),
+    stop: str = typer.Option("none", "--stop", help="none: screen every paper; auto: end where the stopping rule says."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Column holding the label (1/0, yes/no)."),
+    labels: Optional[str] = typer.Option(None, "--labels", help="File of ids or titles that were kept, one a line."),
+    fmt: SimulateFormat = typer.Option(SimulateFormat.table, "--format", "-f",
+                                       help="table/json: the figures; jsonl: the screening order (step, id, title, label)."),
+    source_format: Optional[str] = FromOpt,
+    plain: bool = PlainOpt,
+) -> None:
+    """Replay a screening on labelled papers: each step screens the top paper, whose label the model then learns."""
+    if prior not in ("0", "1+1"):
+        raise typer.BadParameter("--prior takes 0 or 1+1")
+    if stop not in ("none", "auto"):
+        raise typer.BadParameter("--stop takes none or auto")
+
+    def run() -> None:
+        from papertriage.decisions import profile_for
+        from papertriage.evaluation import load_labelled
+        from papertriage.exports.simulation import render_json, render_jsonl, render_table
+        from papertriage.simulate import simulate
+
+        profiles = load_profiles(config, [profile] if profile else [], keyword, None)
+        name = profile_for(profiles, profile, config or "the config")
+        papers, flags = load_labelled(listings, fmt=source_format, column=label_column, labels_file=labels, warn=warn)
+        result = simulate(papers, flags, next(p for p in profiles if p.name == name), prior=prior, seed=seed,
+                          plain=plain, stop=stop == "auto")
+        if fmt is SimulateFormat.jsonl:
+            render_jsonl(result, papers, sys.stdout)
+        elif fmt is SimulateFormat.json:
+            render_json(result, sys.stdout)
+        else:
+            render_table(result, sys.stdout, use_color(None))
 
     guarded(run)
 
@@ -530,6 +824,9 @@ def explain_cmd(
             paper = found_paper(find(papers, query), query, inputs)
         if not plain:
             profiles = calibrated(profiles, inputs, fmt=source_format)
+        teach = decisions_teacher(default_path(state), no_learn)
+        if teach is not None:
+            profiles = teach(profiles)
         report = explain(paper, profiles)
         if fmt is ReportFormat.json:
             render_json(report, sys.stdout)
@@ -575,16 +872,19 @@ def evaluate_cmd(
     source_format: Optional[str] = FromOpt,
     plain: bool = PlainOpt,
     no_learn: bool = NoLearnOpt,
+    state: Optional[str] = StateOpt,
 ) -> None:
     """How well each profile ranks the kept papers first: AP, recall at 10/20%, WSS@95, P@10, nDCG@10."""
 
     def run() -> None:
         from papertriage.evaluation import evaluate, load_labelled
         from papertriage.exports.evaluation import render_json, render_table
+        from papertriage.ledger import default_path
 
         profiles = without_learning(load_profiles(config, profile, keyword, None), no_learn)
         papers, flags = load_labelled(listings, fmt=source_format, column=label_column, labels_file=labels, warn=warn)
-        show_report(fmt, evaluate(papers, flags, profiles, plain=plain), render_json, render_table)
+        teach = decisions_teacher(default_path(state), no_learn)
+        show_report(fmt, evaluate(papers, flags, profiles, plain=plain, teach=teach), render_json, render_table)
 
     guarded(run)
 

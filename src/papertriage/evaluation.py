@@ -6,7 +6,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from papertriage.errors import InputError
 from papertriage.models import Paper, Profile, normalised_title
@@ -158,13 +158,16 @@ def labelled(papers: Iterable[Paper], *, column: str | None = None, kept: set[st
     return out, labels
 
 
-def profile_scores(papers: Sequence[Paper], profiles: list[Profile], *, plain: bool = False) -> dict[str, list[float]]:
+def profile_scores(papers: Sequence[Paper], profiles: list[Profile], *, plain: bool = False,
+                   teach: Callable[[list[Profile]], list[Profile]] | None = None) -> dict[str, list[float]]:
     """Each profile's score for every paper (0 when a rule drops it), in paper order; calibrated on
-    the listing (see calibration) unless plain."""
+    the listing (see calibration) unless plain; with what decisions teach (see learning.teacher)."""
     if not plain:
         from papertriage.calibration import calibrate
 
         profiles = calibrate(profiles, papers)
+    if teach is not None:
+        profiles = teach(profiles)
     scorer = Scorer(profiles)
     out: dict[str, list[float]] = {p.name: [] for p in profiles}
     for paper in papers:
@@ -174,9 +177,9 @@ def profile_scores(papers: Sequence[Paper], profiles: list[Profile], *, plain: b
 
 
 def evaluate(papers: Sequence[Paper], labels: Sequence[bool], profiles: list[Profile], *,
-             plain: bool = False) -> dict[str, Metrics]:
+             plain: bool = False, teach: Callable[[list[Profile]], list[Profile]] | None = None) -> dict[str, Metrics]:
     keys = [paper_key(p) for p in papers]
-    scores = profile_scores(papers, profiles, plain=plain)
+    scores = profile_scores(papers, profiles, plain=plain, teach=teach)
     return {name: metrics(values, labels, keys) for name, values in scores.items()}
 
 

@@ -313,13 +313,14 @@ def plan_shards(files: list[str], shard_bytes: int = SHARD_BYTES) -> list[list[s
 
 
 Progress = Callable[[int, int], None]
+Teach = Callable[[list[Profile]], list[Profile]]
 
 
 def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None = None, top: int = 0,
                   min_score: float = 1e-9, dedupe: bool = True, warn: Warn = lambda m: None,
                   jobs: int = 0, progress: Progress | None = None, shard_bytes: int = SHARD_BYTES,
                   hidden: frozenset[str] = frozenset(), plain: bool = False, show_partial: bool = False,
-                  per_profile: bool = False, since: str = "") -> RankResult:
+                  per_profile: bool = False, since: str = "", teach: Teach | None = None) -> RankResult:
     """Score every paper of the inputs and keep the best.
 
     Inputs are cut into shards (whole files, in order); each shard is ranked on its own, in a
@@ -332,16 +333,22 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
     min_score > 0) they are left out and counted in stats["partial_only"].
     per_profile: top counts for each best profile. since: only papers published on or after this
     ISO date (the others, and undated ones, counted in stats["before_since"]).
+    teach: what decisions add to the profiles (see learning.teacher), applied to them as scored
+    (after calibration unless plain).
     """
     with _gc_paused():
+        if plain and teach is not None:
+            profiles = teach(profiles)
         return _rank_listings(inputs, profiles, fmt=fmt, top=top, min_score=min_score, dedupe=dedupe, warn=warn,
                               jobs=jobs, progress=progress, shard_bytes=shard_bytes, hidden=hidden, plain=plain,
-                              show_partial=show_partial, per_profile=per_profile, since=since)
+                              show_partial=show_partial, per_profile=per_profile, since=since,
+                              teach=teach or (lambda ps: ps))
 
 
 def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None, top: int, min_score: float,
                    dedupe: bool, warn: Warn, jobs: int, progress: Progress | None, shard_bytes: int,
-                   hidden: frozenset[str], plain: bool, show_partial: bool, per_profile: bool, since: str) -> RankResult:
+                   hidden: frozenset[str], plain: bool, show_partial: bool, per_profile: bool, since: str,
+                   teach: Teach) -> RankResult:
     origin = list(expand_with_origin(inputs))
     files = [f for f, _ in origin]
     lenient = frozenset(f for f, walked in origin if walked)
@@ -365,6 +372,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
         ahead = None
         if not plain:
             profiles, ahead = _calibrated_on_first_shard(profiles, tasks[0], files[len(tasks[0].files):], memo)
+            profiles = teach(profiles)
             tasks = [replace(task, profiles=profiles) for task in tasks]
         if progress:
             progress(0, len(tasks))  # calibration may already have taken a second: show the bar now
@@ -376,7 +384,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
             if progress:
                 progress(0, len(tasks))
             if not plain:
-                profiles = calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient)
+                profiles = teach(calibrated(profiles, files, fmt=fmt, dedupe=dedupe, lenient=lenient))
                 workers.score_with(profiles)
             return _merged(workers.results(progress), inputs, profiles, top=top, min_score=min_score, dedupe=dedupe,
                            warn=warn, show_partial=show_partial, per_profile=per_profile)
@@ -385,6 +393,7 @@ def _rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | Non
     # there: no core waits for calibration, and nothing is read twice
     with _Workers(tasks, jobs - 1, None, first=1) as workers:
         profiles, ahead = _calibrated_on_first_shard(profiles, tasks[0], files[len(tasks[0].files):])
+        profiles = teach(profiles)
         workers.score_with(profiles)
         workers.fork_with(profiles, 0, ahead)  # before the progress bar, whose thread would be forked too
         del ahead  # the worker has its copy

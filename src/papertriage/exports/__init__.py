@@ -135,17 +135,29 @@ class TermsFound:
     """Terms of which only some words were found, as `term (only: word, word)`."""
     learned: list[str]
     """Related words learned from the listing, as `~word`."""
+    decided: list[str] = field(default_factory=list)
+    """The words learned from decisions that moved the score most (at most DECIDED_SHOWN), as
+    `+word` or `-word`; `explain` lists them all."""
+
+
+DECIDED_SHOWN = 3
 
 
 def terms_found(s: Scored) -> TermsFound:
-    whole = list(dict.fromkeys(m.term for m in s.matches if m.whole))
+    whole = list(dict.fromkeys(m.term for m in s.matches if m.whole and not m.from_decisions))
     parts: dict[str, dict[str, str]] = {}
     for m in s.matches:
         if not m.whole and not m.learned and not m.from_decisions and m.term not in whole:
             parts.setdefault(m.term, {}).setdefault(m.text.lower(), m.text)
     partial = [f"{term} (only: {', '.join(found.values())})" for term, found in parts.items()]
-    learned = list(dict.fromkeys("~" + m.term for m in s.matches if m.learned or m.from_decisions))
-    return TermsFound(whole, partial, learned)
+    learned = list(dict.fromkeys("~" + m.term for m in s.matches if m.learned))
+    moved: dict[str, float] = {}
+    for m in s.matches:
+        if m.from_decisions:
+            moved[m.term] = moved.get(m.term, 0.0) + m.contribution
+    strongest = sorted(moved.items(), key=lambda tc: (-abs(tc[1]), tc[0]))[:DECIDED_SHOWN]
+    decided = [("+" if c > 0 else "-") + term for term, c in strongest]
+    return TermsFound(whole, partial, learned, decided)
 
 
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
@@ -209,4 +221,4 @@ def matched_terms(s: Scored) -> list[str]:
     """The profile's terms that matched whole, then those of which only some words were found
     (`term (only: word)`), then the related words learned from the listing (`~word`)."""
     found = terms_found(s)
-    return found.whole + found.partial + found.learned
+    return found.whole + found.partial + found.learned + found.decided

@@ -41,6 +41,7 @@ def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
         row = paper_row(s.paper)
         found = terms_found(s)
         row.update(rank=n, score=f"{s.score:g}", profile=s.profile or "", matched_terms="; ".join(found.whole),
-                   partial_terms="; ".join(found.partial), learned_words="; ".join(w[1:] for w in found.learned))
+                   partial_terms="; ".join(found.partial),
+                   learned_words="; ".join([w[1:] for w in found.learned] + found.decided))
         rows.append(row)
     write_rows(rows, COLUMNS, out)

@@ -37,9 +37,12 @@ def render_json(report: Explanation, out: TextIO) -> None:
 
 
 def _term(m: Match) -> str:
-    """The term as explain names it: ~word for a learned word, (part) for a lone word of a term."""
+    """The term as explain names it: ~word for a related word learned from the listing, +word or
+    -word for a word learned from decisions, (part) for a lone word of a term."""
     if m.learned:
         return "~" + printable(m.term)
+    if m.from_decisions:
+        return ("+" if m.contribution >= 0 else "-") + printable(m.term)
     return printable(m.term) + (" (part)" if m.share < 1 else "")
 
 
@@ -55,7 +58,7 @@ def render_table(report: Explanation, out: TextIO, color: bool, width: int | Non
     console.print(Text(
         f"contribution = term weight × rarity × field weight × similarity/100 × saturation(count) × share, "
         f"saturation(c) = c·{SATURATION + 1:g}/(c+{SATURATION:g}); ~word: a related word learned from the listing; "
-        "(part): a word of a multi-word term found without the rest (partial credit, not a match)", style="dim"))
+        "+word/-word: a word learned from your decisions; (part): a word of a multi-word term found without the rest (partial credit, not a match)", style="dim"))
     narrow = console.width < MEDIUM
     for profile, scored in report.per_profile:
         coverage = scored.matches[0].coverage if scored.matches else 1.0

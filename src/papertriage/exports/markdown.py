@@ -64,6 +64,8 @@ def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
                 lines.append(f"  - partly (single words of a term, not a match): {', '.join(md_text(t) for t in found.partial)}")
             if found.learned:
                 lines.append(f"  - related words learned from the listing: {', '.join(md_text(t[1:]) for t in found.learned)}")
+            if found.decided:
+                lines.append(f"  - learned from your decisions: {', '.join(md_text(t) for t in found.decided)}")
             excerpt = first_sentences(p.abstract)
             if excerpt:
                 lines.append(f"  - {md_text(excerpt)}")

@@ -60,7 +60,7 @@ def terms_cell(s: Scored) -> Text:
     """The terms matched whole, then (dim, labelled) those found only in part and the learned words."""
     found = terms_found(s)
     cell = Text(printable(", ".join(found.whole)))
-    for label, items in (("partly: ", found.partial), ("related: ", found.learned)):
+    for label, items in (("partly: ", found.partial), ("related: ", found.learned), ("decisions: ", found.decided)):
         if items:
             if cell:
                 cell.append("; ")
