@@ -58,7 +58,8 @@ def render_table(report: Explanation, out: TextIO, color: bool, width: int | Non
     console.print(Text(
         f"contribution = term weight × rarity × field weight × similarity/100 × saturation(count) × share, "
         f"saturation(c) = c·{SATURATION + 1:g}/(c+{SATURATION:g}); ~word: a related word learned from the listing; "
-        "+word/-word: a word learned from your decisions; (part): a word of a multi-word term found without the rest (partial credit, not a match)", style="dim"))
+        "+word/-word: a word learned from your decisions; "
+        "(part): a word of a multi-word term found without the rest (partial credit, not a match)", style="dim"))
     narrow = console.width < MEDIUM
     for profile, scored in report.per_profile:
         coverage = scored.matches[0].coverage if scored.matches else 1.0
