@@ -484,13 +484,6 @@ def say_learned(profiles: list[Profile]) -> None:
         sys.stderr.write(printable(line) + "\n")
 
 
-def confirmed(question: str, yes: bool) -> bool:
-    """True with --yes or when not on a terminal; otherwise ask."""
-    if yes or not sys.stdin.isatty():
-        return True
-    return typer.confirm(question, default=False, err=True)
-
-
 @app.command("mark")
 def mark_cmd(
     papers: List[str] = typer.Argument(..., help="Papers by id, arXiv id, DOI, link or title (as rank shows them).",
@@ -638,7 +631,7 @@ def decisions_forget(
     papers: List[str] = typer.Argument(None, help="Papers by id or title (none with --all).", show_default=False),
     profile: Optional[str] = typer.Option(None, "-p", "--profile", help="Only this profile's decisions."),
     everything: bool = typer.Option(False, "--all", help="Forget every decision (of the profile, with -p)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YesOpt,
     state: Optional[str] = StateOpt,
 ) -> None:
     """Forget decisions on some papers, or all of them with --all (asks first on a terminal)."""
