@@ -161,3 +161,92 @@ def test_parse_keeps_only_http_urls(tmp_path: Path) -> None:
     records = cli("parse", str(hostile_listing(tmp_path))).records()
     assert [r["url"] for r in records] == [None, None, None, None, None]
     assert records[0]["id"] == "doi:10.1234/abc"
+
+
+# 5. one crafted number costs its own record
+
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "9" * 5000])
+def test_a_number_out_of_range_skips_its_record_only(tmp_path: Path, number: str) -> None:
+    lines = tmp_path / "day.jsonl"
+    lines.write_text('{"title": "First paper"}\n{"title": "Crafted", "upvotes": ' + number + '}\n'
+                     '{"title": "Last paper"}\n', encoding="utf-8")
+    doc = tmp_path / "day.json"
+    doc.write_text('[{"title": "First paper"}, {"title": "Crafted", "n_authors": ' + number + '}, '
+                   '{"title": "Last paper"}]', encoding="utf-8")
+    for path, where in ((lines, "line 2"), (doc, "item 2")):
+        run = cli("parse", str(path))
+        assert run.exit_code == 0 and "Traceback" not in run.stderr
+        assert [r["title"] for r in run.records()] == ["First paper", "Last paper"]
+        assert f"{where}: a number too large to read; skipped" in run.stderr
+        assert "1 entries could not be read" in run.stderr
+
+
+# 6. parsers linear in their input
+
+def test_unclosed_bibtex_entries_are_each_scanned_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from papertriage.sources import bibtex
+
+    scanned = [0]
+
+    class Counting:
+        """The brace pattern, counting the characters its searches pass over."""
+
+        def __init__(self, pattern: re.Pattern[str]) -> None:
+            self.pattern = pattern
+
+        def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+            m = self.pattern.search(text, pos)
+            scanned[0] += (m.end() if m else len(text)) - pos
+            return m
+
+    monkeypatch.setattr(bibtex, "_NESTING", Counting(bibtex._NESTING))
+    path = tmp_path / "unclosed.bib"
+    text = "@article{k0, title={A real paper}}\n" + "".join(f"@article{{k{i}, title={{x\n" for i in range(1, 4001))
+    path.write_text(text, encoding="utf-8")
+    run = cli("parse", str(path), "--keep-duplicates")
+    assert run.records()[0]["title"] == "A real paper" and len(run.records()) == 4001
+    assert scanned[0] < 5 * len(text)  # each entry to the end of the file would be 2,000 times the file
+
+
+def test_a_ris_field_of_100000_lines_reads_in_one_pass(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "long.ris"
+    path.write_text("TY  - JOUR\nTI  - A long abstract\nAB  - start\n" + "  more text of the abstract\n" * 100_000
+                    + "ER  - \n", encoding="utf-8")
+    # a guard against the quadratic join (129 s for this file), not a timing measure: it runs in about 1 s
+    run = subprocess.run([sys.executable, "-m", "papertriage", "parse", str(path)], capture_output=True, text=True,
+                         timeout=60)
+    record = json.loads(run.stdout)
+    assert record["title"] == "A long abstract" and record["abstract"].count("more text") == 100_000
+
+
+# 7. no silent drops
+
+def test_a_csv_field_over_the_limit_costs_its_row_only(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text('title,abstract\nFirst,ok\nHuge,"' + "a" * (11 * 1024 * 1024) + '"\nSecond,ok\nThird,ok\n',
+                    encoding="utf-8")
+    run = cli("parse", str(path))
+    assert [r["title"] for r in run.records()] == ["First", "Second", "Third"]
+    assert "row 3" in run.stderr and "field larger than field limit" in run.stderr
+
+
+ARXIV_ENTRY = ('<dt><a href="/abs/2501.0000{n}" title="Abstract">arXiv:2501.0000{n}</a></dt>\n<dd><div class="meta">'
+               '<div class="list-title mathjax"><span class="descriptor">Title:</span> Paper number {n}</div>'
+               '<div class="list-authors"><a href="/a/x">A. Author</a></div></div></dd>\n')
+
+
+@pytest.mark.parametrize("nesting", ["<div>" * 600 + "x" + "</div>" * 600, "<span>" * 600])
+def test_html_nested_past_the_parser_depth_costs_its_entry_only(tmp_path: Path, nesting: str) -> None:
+    entries = [ARXIV_ENTRY.format(n=n) for n in range(1, 6)]
+    entries[1] = entries[1].replace("</dd>", nesting + "</dd>")
+    path = tmp_path / "new.html"
+    path.write_text('<html><body><h3>New submissions</h3><dl id="articles">' + "".join(entries)
+                    + "</dl></body></html>", encoding="utf-8")
+    run = cli("parse", str(path))
+    assert [r["id"] for r in run.records()] == [f"arxiv:2501.0000{n}" for n in (1, 3, 4, 5)], run.stderr
+    assert "nested too deeply" in run.stderr and "1 entries could not be read" in run.stderr

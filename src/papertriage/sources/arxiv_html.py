@@ -56,20 +56,53 @@ def _find_class(node: Any, cls: str) -> Any:
     return found[0] if found else None
 
 
-def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def _too_deep(parser: Any) -> bool:
+    """Whether libxml2 met nesting past its depth limit, after which it drops the rest of the page."""
+    return any("Excessive depth" in e.message for e in parser.error_log)
+
+
+def _entry_by_entry(body: str, ctx: ParseContext) -> Iterator[Any]:
+    """The h3 and dt nodes of a page nested past the parser's depth, parsed one entry (`<dt>` to the
+    next) at a time, so that the nesting costs only the entry holding it: that one gives None and is
+    reported."""
+    from lxml import html as lxml_html
+
+    for n, chunk in enumerate(re.split(r"(?=<dt[\s>])", body)):
+        parser = xml_parser(html=True)
+        try:
+            found = list(lxml_html.document_fromstring(chunk.encode("utf-8"), parser=parser).iter("h3", "dt"))
+        except Exception:  # noqa: BLE001 - lxml's errors on a hopeless piece: that entry is lost, and said so
+            found = []
+        if _too_deep(parser) or (n and not any(node.tag == "dt" for node in found)):
+            ctx.skip(f"entry {n}", "HTML nested too deeply to read")
+            found = [node for node in found if node.tag == "h3"] + [None]
+        yield from found
+
+
+def _headings_and_entries(text: str, ctx: ParseContext) -> Iterator[Any]:
+    """The page's h3 and dt nodes, in order (None for an entry lost to nesting past the parser's depth)."""
     from lxml import html as lxml_html
 
     body = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    parser = xml_parser(html=True)
     try:
-        doc = lxml_html.document_fromstring(body.encode("utf-8"), parser=xml_parser(html=True))
+        doc = lxml_html.document_fromstring(body.encode("utf-8"), parser=parser)
     except Exception as exc:  # lxml's ParserError / XMLSyntaxError on hopeless input
         raise InputError(f"{ctx.name}: cannot read the HTML ({exc}); save the page again") from None
+    return _entry_by_entry(body, ctx) if _too_deep(parser) else doc.iter("h3", "dt")
+
+
+def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+    nodes = _headings_and_entries(text, ctx)
     total_m = _TOTAL.search(text)
     total = int(total_m.group(1)) if total_m else None
     day: str | None = None
     section = ""
     count = 0
-    for node in doc.iter("h3", "dt"):
+    for node in nodes:
+        if node is None:  # an entry nested too deeply to read (reported by _entry_by_entry)
+            count += 1
+            continue
         if node.tag == "h3":
             heading = squash(node.text_content())
             m = _DAY.search(heading)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import html
 import json
+import math
 import re
 from typing import Any, Callable, Iterator
 
@@ -27,10 +28,46 @@ _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class _OutOfRange:
+    """A number no record field can hold: `1e999` (infinity) or an integer of thousands of digits."""
+
+    def __repr__(self) -> str:
+        return "OUT_OF_RANGE"
+
+
+OUT_OF_RANGE = _OutOfRange()
+_MAX_DIGITS = 4000
+"""Longest integer literal read; Python refuses to convert longer ones (and would take quadratic time)."""
+
+
+def _float_literal(text: str) -> float | _OutOfRange:
+    value = float(text)
+    return value if math.isfinite(value) else OUT_OF_RANGE
+
+
+def _int_literal(text: str) -> int | _OutOfRange:
+    return int(text) if len(text) <= _MAX_DIGITS else OUT_OF_RANGE
+
+
+def out_of_range(value: Any) -> bool:
+    """Whether the parsed value holds a number out of range anywhere: its record is skipped, not the file."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is OUT_OF_RANGE:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _standard_loads(text: str) -> Any:
     """json.loads, for what orjson refuses: NaN, integers over 64 bits, and escaped lone surrogates
-    (`\\ud800`, from a cut emoji), which no output could encode: each becomes U+FFFD."""
-    value = json.loads(text)
+    (`\\ud800`, from a cut emoji), which no output could encode: each becomes U+FFFD. A number out of
+    range becomes OUT_OF_RANGE (see out_of_range)."""
+    value = json.loads(text, parse_float=_float_literal, parse_int=_int_literal)
     return _without_surrogates(value) if _ESCAPED_SURROGATE.search(text) else value
 
 
@@ -51,6 +88,7 @@ def load_json(text: str, ctx: ParseContext) -> Any:
     except orjson.JSONDecodeError:
         pass  # the standard library reads what orjson refuses and words the errors
     try:
+        ctx.details["out_of_range"] = True  # the standard library's reading may hold OUT_OF_RANGE
         return _standard_loads(stripped)
     except json.JSONDecodeError as exc:
         raise InputError(f"{ctx.name}: broken JSON at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
@@ -91,7 +129,7 @@ def _name(org: Any) -> str | None:
 def _int(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "", False, True) else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: infinity
         return None
 
 
@@ -344,6 +382,9 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
 def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
     known, seen = ctx.known_duplicate, ctx.seen_lines
     for where, rec, line in _json_records(text, ctx):
+        if ctx.details.get("out_of_range") and out_of_range(rec):  # set by load_json as it reads
+            ctx.skip(where, "a number too large to read")
+            continue
         if isinstance(rec, str):
             rec = _repr_item(rec, ctx, 0) or rec
         if not isinstance(rec, dict):
@@ -418,8 +459,14 @@ def _jsonl(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any, str]]:
         except orjson.JSONDecodeError:
             pass
         try:
-            yield f"line {number}", _standard_loads(line), line
+            value = _standard_loads(line)
         except json.JSONDecodeError as exc:
             ctx.skip(f"line {number}", f"broken JSON ({exc.msg})")
+            continue
         except RecursionError:
             ctx.skip(f"line {number}", "nested too deeply")
+            continue
+        if out_of_range(value):
+            ctx.skip(f"line {number}", "a number too large to read")
+            continue
+        yield f"line {number}", value, line

@@ -125,14 +125,27 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
         return
     mapped = {i for i in cols.values() if i is not None}
     other_columns = [(i, h) for i, h in enumerate(header) if i not in mapped and h]
-    try:
-        for row_number, row in enumerate(reader, 2):
-            if not any(cell.strip() for cell in row):
-                continue
-            paper = _row_paper(row, cols, wos, other_columns)
-            if paper is None:
-                ctx.skip(f"row {row_number}", "no title")
-                continue
-            yield paper
-    except csv.Error as exc:
-        ctx.skip(f"row {reader.line_num}", f"broken CSV ({exc})")
+    for row_number, row in _rows(reader, ctx):
+        if not any(cell.strip() for cell in row):
+            continue
+        paper = _row_paper(row, cols, wos, other_columns)
+        if paper is None:
+            ctx.skip(f"row {row_number}", "no title")
+            continue
+        yield paper
+
+
+def _rows(reader: Any, ctx: ParseContext) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of each row after the header; a row the csv module cannot read (a field
+    over its limit) is reported and skipped, and reading goes on with the next line."""
+    row_number = 1
+    while True:
+        row_number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            ctx.skip(f"row {row_number} (line {reader.line_num})", f"broken CSV ({exc})")
+            continue
+        yield row_number, row

@@ -46,35 +46,66 @@ def _records(text: str, tag_re: re.Pattern[str], start: set[str], end: set[str],
     """Records of tagged lines. A continuation line (not a tag) adds to the field above it: one more
     item of a list field (list_tags), else more text. In MEDLINE a continuation is indented and a
     blank line ends a record; an untagged line that is not a continuation is reported and left out."""
-    record: Record = []
+    record = _Builder()
     for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
         line = raw.rstrip()
         m = tag_re.match(line)
         if m:
             tag, value = m.group(1), (m.group(2) or "").strip()
             if tag in start and record:
-                yield record
-                record = []
+                yield record.take()
             if tag in end:
                 if record:
-                    yield record
-                record = []
+                    yield record.take()
                 continue
-            record.append((tag, value, number))
+            record.add(tag, value, number)
         elif not line.strip():
             if medline and record:
-                yield record
-                record = []
+                yield record.take()
         elif record and (not medline or raw[:1] in " \t"):
-            tag, value, at = record[-1]
-            if tag in list_tags:
-                record.append((tag, line.strip(), number))
+            if record.last_tag in list_tags:
+                record.add(record.last_tag, line.strip(), number)
             else:
-                record[-1] = (tag, f"{value} {line.strip()}".strip(), at)
+                record.extend(line.strip())
         elif medline or record:
             ctx.warn(f"{ctx.name}: line {number}: not a tagged line ({line.strip()[:40]!r}); left out")
     if record:
-        yield record
+        yield record.take()
+
+
+class _Builder:
+    """The record being read. The continuation lines of its last field are kept apart and joined once
+    the field ends: adding each to the value as it came was quadratic (a 10 MB field on 100,000 lines
+    took 129 s)."""
+
+    def __init__(self) -> None:
+        self.fields: Record = []
+        self.more: list[str] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    @property
+    def last_tag(self) -> str:
+        return self.fields[-1][0]
+
+    def add(self, tag: str, value: str, number: int) -> None:
+        self._join()
+        self.fields.append((tag, value, number))
+
+    def extend(self, text: str) -> None:
+        self.more.append(text)
+
+    def take(self) -> Record:
+        self._join()
+        fields, self.fields = self.fields, []
+        return fields
+
+    def _join(self) -> None:
+        if self.more:
+            tag, value, at = self.fields[-1]
+            self.fields[-1] = (tag, " ".join([value, *self.more]).strip(), at)
+            self.more.clear()
 
 
 def _first(fields: dict[str, list[str]], *tags: str) -> str:
