@@ -57,8 +57,9 @@ def test_rank_csv_of_ad_hoc_keywords(tmp_path: Path) -> None:
         0,
         "",
         "rank,score,profile,title,matched_terms,partial_terms,learned_words,published,upvotes,authors,n_authors,"
-        "organization,categories,url,id,source,abstract\r\n"
-        "1,4.375,keywords,Pruning Vision Transformers by Token Merging,pruning,,,2026-03-01,7,,2,,,,title:3e17882a3c42c9ea,"
+        "organization,categories,link,url,id,source,abstract\r\n"
+        "1,4.375,keywords,Pruning Vision Transformers by Token Merging,pruning,,,2026-03-01,7,,2,,,"
+        "https://huggingface.co/papers?q=Pruning+Vision+Transformers+by+Token+Merging,,title:3e17882a3c42c9ea,"
         'hf-text,"We prune redundant tokens in vision transformers by merging them, and distill the pruned model from '
         'the original."\r\n',
         "read 8 papers from 1 listing\n",

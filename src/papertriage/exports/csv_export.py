@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from papertriage.exports import ExportOptions, terms_found
+from papertriage.exports import ExportOptions, link_for, terms_found
 from papertriage.models import Paper, Scored
 
 COLUMNS = ["rank", "score", "profile", "title", "matched_terms", "partial_terms", "learned_words", "published", "upvotes",
-           "authors", "n_authors", "organization", "categories", "url", "id", "source", "abstract"]
+           "authors", "n_authors", "organization", "categories", "link", "url", "id", "source", "abstract"]
+"""link: where to read the paper (see exports.link_for), also for records whose listing gave no url."""
 
 
 def safe_cell(value: object) -> str:
@@ -42,6 +43,6 @@ def write(results: list[Scored], out: TextIO, options: ExportOptions) -> None:
         found = terms_found(s)
         row.update(rank=n, score=f"{s.score:g}", profile=s.profile or "", matched_terms="; ".join(found.whole),
                    partial_terms="; ".join(found.partial),
-                   learned_words="; ".join([w[1:] for w in found.learned] + found.decided))
+                   learned_words="; ".join([w[1:] for w in found.learned] + found.decided), link=link_for(s.paper))
         rows.append(row)
     write_rows(rows, COLUMNS, out)
