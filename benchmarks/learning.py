@@ -4,6 +4,7 @@
     python benchmarks/learning.py --profiles alt                              # the *-alt profiles
     python benchmarks/learning.py --sets Cohen_2006_Triptans --rerun-asreview  # one set, ASReview again
     python benchmarks/learning.py --asreview-only --sets Hamilton_2022         # fill ASReview's cache only
+    python benchmarks/learning.py --seeds 1 2 3                               # means over three seeds
     python benchmarks/learning.py --no-peeking                                # labels shuffled at random
 
 Every method screens the same shuffled copy of each set (the SYNERGY files list the relevant records
@@ -14,15 +15,17 @@ papertriage reads no paper from them), so every method screens the same papers. 
 - ASReview LAB's own `asreview simulate` with its default model and its 1+1 prior (one random
   relevant and one random irrelevant record, `--prior-seed`), best installed in a venv of its own
   (`pip install "papertriage[bench]"` there) and named by $ASREVIEW, else found beside this Python
-  or on PATH; its labelling order is read
-  from the project file it writes (a zip whose results.db holds the results table, in labelling order);
+  or on PATH. Its labelling order is read from the project file it writes (a zip whose results.db
+  holds the results table, in labelling order); its default TF-IDF features need no network;
 - papertriage `simulate` with `--prior 0` (the profile, no label) and `--prior 1+1` (same seed);
 - random order (the mean of 100 seeded random orders).
 
 All are scored by the same code from the labels in screening order; the prior records count as the
-first papers screened. Wall times are those of each command as a user runs it. ASReview is slow,
-so its orders and times are cached (~/.cache/papertriage-bench, or $PAPERTRIAGE_BENCH_CACHE) and
-reused unless `--rerun-asreview`; the cache is keyed by the shuffled file's hash.
+first papers screened (ASReview's own loss and NDCG, printed by its simulate, leave them out: on
+that order without them, this code's reading of its project file gives the same figures). Wall
+times are those of each command as a user runs it. ASReview is slow, so its orders and times are
+cached (~/.cache/papertriage-bench, or $PAPERTRIAGE_BENCH_CACHE) and reused unless
+`--rerun-asreview`; the cache is keyed by the shuffled file's hash.
 
 --no-peeking replaces the labels of each shuffled copy by a random permutation of them: a model that
 only sees a label once the paper is screened can do no better than random order there.
@@ -221,13 +224,14 @@ def random_metrics(labels: Sequence[int], name: str, seed: int) -> tuple[dict[st
     return ({m: statistics.mean(r[m] for r in runs) for m in METRICS},
             {m: statistics.variance(r[m] for r in runs) for m in METRICS})
 
-def papertriage_run(data: Shuffled, config: Path, profile: str, prior: str, seed: int) -> tuple[Run, dict[str, float]]:
-    """papertriage simulate on the shuffled copy, as a user runs it: its screening order (jsonl) and wall time,
-    then its own figures (json), whose stop_step and recall_at_stop are where it suggested stopping."""
+def papertriage_run(data: Shuffled, config: Path, profile: str, prior: str, seed: int, *,
+                    own_figures: bool) -> tuple[Run, dict[str, float]]:
+    """papertriage simulate on the shuffled copy, as a user runs it: its screening order (jsonl) and wall time;
+    with own_figures, a second run for its own figures (json), with where it suggested stopping."""
     base = [*papertriage_cmd(), "simulate", str(data.path), "-c", str(config), "-p", profile, "--prior", prior,
-            "--seed", str(seed), "--label-column", "label_included"]
+            "--seed", str(seed), "--label-column", "label_included", "--stop", "none"]
     start = time.perf_counter()
-    proc = subprocess.run([*base, "--stop", "none", "--format", "jsonl"], capture_output=True, text=True)
+    proc = subprocess.run([*base, "--format", "jsonl"], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"{data.name}: papertriage simulate --prior {prior} failed:\n{proc.stderr[-2000:]}")
@@ -235,11 +239,16 @@ def papertriage_run(data: Shuffled, config: Path, profile: str, prior: str, seed
     if len(labels) != len(data.labels) or sum(labels) != sum(data.labels):
         sys.exit(f"{data.name}: papertriage screened {len(labels)} papers ({sum(labels)} relevant), "
                  f"the copy has {len(data.labels)} ({sum(data.labels)} relevant)")
-    proc = subprocess.run([*base, "--stop", "none", "--format", "json"], capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"{data.name}: papertriage simulate --format json failed:\n{proc.stderr[-2000:]}")
-    return Run(labels, seconds), json.loads(proc.stdout)
-
+    own: dict[str, float] = {}
+    if own_figures:
+        proc = subprocess.run([*base, "--format", "json"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit(f"{data.name}: papertriage simulate --format json failed:\n{proc.stderr[-2000:]}")
+        own = json.loads(proc.stdout)
+        mine = screening_metrics(labels)
+        if any(abs(own[k] - mine[k]) > 1e-9 for k in METRICS):
+            sys.exit(f"{data.name}: papertriage's own figures {own} differ from those of its screening order {mine}")
+    return Run(labels, seconds), own
 
 @dataclass
 class SetResult:
@@ -256,9 +265,10 @@ class SetResult:
 
 
 METHODS = {"asreview": "ASReview 1+1", "pt0": "papertriage", "pt11": "papertriage 1+1", "random": "random"}
+SHORT = {"asreview": "ASR", "pt0": "pt", "pt11": "pt 1+1"}
 
 
-def run_set(name: str, config: Path, seed: int, *, rerun: bool, peek_check: bool) -> SetResult:
+def run_seed(name: str, config: Path, seed: int, *, rerun: bool, peek_check: bool) -> SetResult:
     data = shuffled_copy(name, seed, peek_check=peek_check)
     metrics: dict[str, dict[str, float]] = {}
     seconds: dict[str, float] = {}
@@ -267,7 +277,7 @@ def run_set(name: str, config: Path, seed: int, *, rerun: bool, peek_check: bool
         metrics["asreview"], seconds["asreview"] = screening_metrics(asr.labels), asr.seconds
     recall_at_stop = None
     for key, prior in (("pt0", "0"), ("pt11", "1+1")):
-        run, own = papertriage_run(data, config, name, prior, seed)
+        run, own = papertriage_run(data, config, name, prior, seed, own_figures=prior == "0")
         metrics[key], seconds[key] = screening_metrics(run.labels), run.seconds
         if prior == "0":
             recall_at_stop = own.get("recall_at_stop")
@@ -275,17 +285,35 @@ def run_set(name: str, config: Path, seed: int, *, rerun: bool, peek_check: bool
     return SetResult(name, len(data.labels), sum(data.labels), metrics, seconds, variance, recall_at_stop)
 
 
+def run_set(name: str, config: Path, seeds: Sequence[int], *, rerun: bool, peek_check: bool) -> SetResult:
+    """A set's figures and times, each the mean over the seeds (a seed gives the shuffle and both 1+1 priors)."""
+    runs = [run_seed(name, config, seed, rerun=rerun, peek_check=peek_check) for seed in seeds]
+    if len(runs) == 1:
+        return runs[0]
+    stops = [r.recall_at_stop for r in runs]
+    return SetResult(
+        name, runs[0].papers, runs[0].relevant,
+        {m: {k: statistics.mean(r.metrics[m][k] for r in runs) for k in METRICS} for m in runs[0].metrics},
+        {m: statistics.mean(r.seconds[m] for r in runs) for m in runs[0].seconds},
+        # the variance of a mean of len(seeds) random orders, to set against papertriage's mean over the seeds
+        {k: statistics.mean(r.random_variance[k] for r in runs) / len(runs) for k in METRICS},
+        None if None in stops else statistics.mean(x for x in stops if x is not None),
+    )
+
 def fmt(value: float, metric: str) -> str:
-    return f"{value:.0f}" if metric.startswith("screened") else f"{value:.3f}"
+    return f"{value:.1f}".removesuffix(".0") if metric.startswith("screened") else f"{value:.3f}"
 
 
 def per_set_table(results: list[SetResult]) -> list[str]:
     cols = [("wss_at_95", "WSS@95"), ("recall_at_10pct", "R@10%"), ("screened_to_95", "to 95%")]
     methods = ("asreview", "pt0", "pt11")
     head = ["set", "papers", "relevant"]
-    head += [f"{label} {METHODS[m].replace('papertriage', 'pt')}" for _, label in cols for m in methods]
-    head += [f"s {METHODS[m].replace('papertriage', 'pt')}" for m in methods] + ["pt stop recall"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head += [f"{label} {SHORT[m]}" for _, label in cols for m in methods]
+    head += [f"s {SHORT[m]}" for m in methods] + ["pt stop recall"]
+    lines = ["ASR: ASReview 1+1; pt: papertriage --prior 0; pt 1+1: papertriage --prior 1+1; to 95%: papers screened "
+             "to reach 95% recall; s: seconds of the command; pt stop recall: recall where papertriage --prior 0 "
+             "suggested stopping; best of the three in bold.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         best = {metric: (min if metric.startswith("screened") else max)(r.metrics[m][metric] for m in methods)
                 for metric, _ in cols}
@@ -365,7 +393,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", choices=("ours", "alt"), default="ours")
     parser.add_argument("--sets", nargs="+", metavar="NAME", help="only these SYNERGY sets")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the shuffle and of both 1+1 priors")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1], metavar="N",
+                        help="seeds of the shuffle and of both 1+1 priors; figures are means over them (default 1)")
     parser.add_argument("--rerun-asreview", action="store_true", help="run ASReview again instead of reading its cache")
     parser.add_argument("--asreview-only", action="store_true", help="only run ASReview (fill its cache)")
     parser.add_argument("--no-peeking", action="store_true", help="labels permuted at random: papertriage vs random order")
@@ -376,22 +405,24 @@ def main() -> int:
     names = args.sets or set_names(args.profiles)
     if args.asreview_only:
         for name in names:
-            run = asreview_run(shuffled_copy(name, args.seed), args.seed, rerun=args.rerun_asreview)
-            m = screening_metrics(run.labels)
-            print(f"{name}: {len(run.labels)} papers, {run.seconds:.1f} s, WSS@95 {m['wss_at_95']:.3f}, "
-                  f"R@10% {m['recall_at_10pct']:.3f}", file=sys.stderr, flush=True)
+            for seed in args.seeds:
+                run = asreview_run(shuffled_copy(name, seed), seed, rerun=args.rerun_asreview)
+                m = screening_metrics(run.labels)
+                print(f"{name} seed {seed}: {len(run.labels)} papers, {run.seconds:.1f} s, "
+                      f"WSS@95 {m['wss_at_95']:.3f}, R@10% {m['recall_at_10pct']:.3f}", file=sys.stderr, flush=True)
         return 0
     config = PROFILES / f"synergy{'' if args.profiles == 'ours' else '-alt'}.yaml"
     results = []
     for name in names:
-        result = run_set(name, config, args.seed, rerun=args.rerun_asreview, peek_check=args.no_peeking)
+        result = run_set(name, config, args.seeds, rerun=args.rerun_asreview, peek_check=args.no_peeking)
         print(f"{name}: " + ", ".join(f"{METHODS[m]} WSS@95 {v['wss_at_95']:.3f}" for m, v in result.metrics.items()),
               file=sys.stderr, flush=True)
         results.append(result)
     if args.json:
         Path(args.json).write_text(json.dumps([r.__dict__ for r in results], indent=1), encoding="utf-8")
     what = "labels permuted at random (no-peeking check)" if args.no_peeking else f"profiles {config.name}"
-    print(f"SYNERGY, {what}, shuffle and prior seed {args.seed}\n")
+    seeds = " ".join(map(str, args.seeds))
+    print(f"SYNERGY, {what}, shuffle and prior seed{'s' if len(args.seeds) > 1 else ''} {seeds}\n")
     print("\n".join(means_table(results)))
     print()
     if args.no_peeking:
