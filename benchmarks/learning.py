@@ -48,11 +48,13 @@ import sys
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
 from common import CORPORA, REPO, papertriage_cmd
+
+from papertriage import simulate
 
 SYNERGY = CORPORA / "other" / "synergy"
 PROFILES = REPO / "benchmarks" / "profiles"
@@ -63,41 +65,9 @@ METRICS = ("average_precision", "recall_at_10pct", "recall_at_20pct", "wss_at_95
 
 
 def screening_metrics(labels: Sequence[bool | int]) -> dict[str, float]:
-    """The figures of one screening order, from its labels in the order screened (1 = relevant).
-
-    The same definitions as papertriage.evaluation.metrics: recall after ceil(10%) and ceil(20%) of
-    the papers, WSS@95 = (N - papers screened to reach ceil(95%) of the relevant) / N - 0.05.
-    """
-    n = len(labels)
-    positives = sum(1 for x in labels if x)
-    if n == 0 or positives == 0:
-        raise ValueError("a screening order needs at least one relevant paper")
-    need95 = math.ceil(0.95 * positives)
-    found = 0
-    precision_sum = 0.0
-    to95 = to100 = n
-    for step, label in enumerate(labels, 1):
-        if label:
-            found += 1
-            precision_sum += found / step
-            if found == need95 and to95 == n:
-                to95 = step
-            if found == positives:
-                to100 = step
-                break
-
-    def recall_after(fraction: float) -> float:
-        return sum(1 for x in labels[: math.ceil(fraction * n)] if x) / positives
-
-    return {
-        "average_precision": precision_sum / positives,
-        "recall_at_10pct": recall_after(0.10),
-        "recall_at_20pct": recall_after(0.20),
-        "wss_at_95": (n - to95) / n - 0.05,
-        "screened_to_95": float(to95),
-        "screened_to_100": float(to100),
-    }
-
+    """The figures of one screening order (labels in the order screened), by papertriage's own definitions."""
+    figures = asdict(simulate.screening_metrics([bool(x) for x in labels]))
+    return {k: float(figures[k]) for k in METRICS}
 
 @dataclass
 class Shuffled:
@@ -206,7 +176,8 @@ def asreview_run(data: Shuffled, seed: int, *, rerun: bool) -> Run:
         if proc.returncode != 0:
             sys.exit(f"{data.name}: asreview simulate failed:\n{proc.stderr[-2000:]}")
         labels = read_asreview_order(project, data.labels)
-    version = subprocess.run([asreview, "--version"], capture_output=True, text=True).stdout.strip()
+        # (in tmp: importing asreview leaves a requests cache, synergy_cache.sqlite, in the working directory)
+        version = subprocess.run([asreview, "--version"], capture_output=True, text=True, cwd=tmp).stdout.strip()
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"set": data.name, "seed": seed, "asreview": version, "sha256": data.sha,
                                  "seconds": round(seconds, 3), "nice": os.nice(0), "labels": labels}), encoding="utf-8")
