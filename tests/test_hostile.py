@@ -250,3 +250,89 @@ def test_html_nested_past_the_parser_depth_costs_its_entry_only(tmp_path: Path, 
     run = cli("parse", str(path))
     assert [r["id"] for r in run.records()] == [f"arxiv:2501.0000{n}" for n in (1, 3, 4, 5)], run.stderr
     assert "nested too deeply" in run.stderr and "1 entries could not be read" in run.stderr
+
+
+# 10. FIFOs and pipes
+
+def test_a_fifo_in_a_walked_folder_is_skipped_not_waited_for(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "listings"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(Path(EXAMPLE).read_bytes())
+    os.mkfifo(folder / "b-pipe")
+    # in its own process: a regression would wait forever for a writer
+    run = subprocess.run([sys.executable, "-m", "papertriage", "parse", str(folder)], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0 and len(run.stdout.splitlines()) == 12
+    assert "b-pipe: is not a regular file" in run.stderr and "1 files skipped" in run.stderr
+
+
+def test_explain_reads_a_pipe_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # `explain <(cat listing) TEXT`: the listing is a pipe, which calibration must not read again
+    script = ("import os, subprocess, sys\n"
+              "r, w = os.pipe()\n"
+              "data = open(sys.argv[1], 'rb').read()\n"
+              "p = subprocess.Popen([sys.executable, '-m', 'papertriage', 'explain', f'/dev/fd/{r}', 'Field Guide',"
+              " '-k', 'pruning'], pass_fds=(r,))\n"
+              "os.close(r)\n"
+              "os.write(w, data)\n"
+              "os.close(w)\n"
+              "sys.exit(p.wait())\n")
+    run = subprocess.run([sys.executable, "-c", script, EXAMPLE], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "A Field Guide to Pruning Vision Transformers" in run.stdout
+
+
+# 13. gzip padding, unreadable folders
+
+def test_gzip_with_nul_padding_reads(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "listing.txt.gz"
+    path.write_bytes(gzip.compress(Path(EXAMPLE).read_bytes()) + b"\0" * 4096)
+    run = cli("parse", str(path))
+    assert run.exit_code == 0 and len(run.records()) == 12, run.stderr
+
+
+def test_gzip_with_garbage_after_the_member_is_still_refused(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "listing.txt.gz"
+    path.write_bytes(gzip.compress(Path(EXAMPLE).read_bytes()) + b"\0\0garbage")
+    assert "gzip data" in one_error_line(cli("parse", str(path)))
+
+
+needs_user = pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root reads any folder; run as a normal user")
+
+
+@needs_user
+def test_an_unreadable_folder_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(Path(EXAMPLE).read_bytes())
+    folder.chmod(0)
+    try:
+        line = one_error_line(cli("parse", str(folder)))
+    finally:
+        folder.chmod(0o755)
+    assert "cannot open the folder (permission denied)" in line
+
+
+@needs_user
+def test_an_unreadable_subfolder_is_reported_and_skipped(tmp_path: Path) -> None:
+    top = tmp_path / "listings"
+    (top / "locked").mkdir(parents=True)
+    (top / "a.txt").write_bytes(Path(EXAMPLE).read_bytes())
+    (top / "locked").chmod(0)
+    try:
+        run = cli("parse", str(top))
+    finally:
+        (top / "locked").chmod(0o755)
+    assert run.exit_code == 0 and len(run.records()) == 12
+    assert "locked: cannot open the folder (permission denied)" in run.stderr and "1 files skipped" in run.stderr

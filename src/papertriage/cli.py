@@ -791,12 +791,13 @@ def explain_cmd(
     """Show why a paper (by title, id or --rank N) scored what it did: every match and the total."""
 
     def run() -> None:
+        from papertriage.calibration import SAMPLE, calibrate
         from papertriage.errors import InputError
         from papertriage.explain import explain
         from papertriage.exports.explain import render_json, render_table
         from papertriage.ledger import default_path
         from papertriage.lookup import by_id, find, last_ranking_path, ranked
-        from papertriage.triage import calibrated, parse_listings
+        from papertriage.triage import parse_listings
 
         inputs = list(listing or [])
         if rank is not None:
@@ -815,8 +816,8 @@ def explain_cmd(
                 raise InputError(f"--rank {rank}: {title!r} ({query}) is not in {', '.join(inputs)}")
         else:
             paper = found_paper(find(papers, query), query, inputs)
-        if not plain:
-            profiles = calibrated(profiles, inputs, fmt=source_format)
+        if not plain:  # on the papers read above: a pipe (`<(...)`) cannot be read twice
+            profiles = calibrate(profiles, papers[:SAMPLE])
         teach = decisions_teacher(default_path(state), no_learn)
         if teach is not None:
             profiles = teach(profiles)

@@ -121,6 +121,8 @@ def _read_bytes(name: str) -> bytes:
     if not path.exists():
         raise InputError(f"{name}: no such file; check the path")
     if path.is_dir():
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise InputError(f"{name}: cannot open the folder (permission denied); check its permissions")
         raise InputError(f"{name}: is a directory with no listing in it")
     try:
         with path.open("rb") as fh:
@@ -152,6 +154,8 @@ def _gunzip(data: bytes, name: str) -> bytes:
             if not d.eof:
                 raise InputError(f"{name}: gzip data is truncated; download the file again")
             stream = d.unused_data
+            if not stream.rstrip(b"\0"):
+                break  # NUL padding after the last member (tape tools, some servers), as gzip -d reads it
     except _INFLATE_ERRORS as exc:
         raise InputError(f"{name}: broken gzip data ({exc}); download the file again") from None
     return b"".join(chunks)
@@ -209,12 +213,13 @@ def expand_with_origin(names: Iterable[str]) -> Iterator[tuple[str, bool]]:
     for name in names:
         path = Path(name)
         if name != "-" and path.is_dir():
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise InputError(f"{name}: cannot open the folder (permission denied); check its permissions")
+            unreadable: list[OSError] = []
             files = sorted(
-                str(Path(root) / f)
-                for root, dirs, fs in os.walk(path)
-                for f in fs
-                if not f.startswith(".")
-            )
+                [str(Path(root) / f) for root, dirs, fs in os.walk(path, onerror=unreadable.append)
+                 for f in fs if not f.startswith(".")]
+                + [str(e.filename) for e in unreadable])  # reported as skipped by read_papers
             if not files:
                 raise InputError(f"{name}: is a directory with no listing in it")
             for f in files:
@@ -256,6 +261,9 @@ def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = la
             warn(message)
 
         try:
+            if walked and not os.path.isfile(name) and not os.path.isdir(name):
+                # a FIFO met in a folder would wait for a writer forever; a socket or device is no listing
+                raise InputError(f"{name}: is not a regular file (a FIFO, socket or device)")
             for paper in _read_one(name, forced, warn_and_keep, read.stats, known_duplicate, seen_lines):
                 if len(read.papers) < room:
                     read.papers.append(paper)
