@@ -586,12 +586,12 @@ class _Translator:
         positives, negatives = self.conjuncts(root, None)
         concepts = []
         for node, fields in positives:
-            variants = self.variants(node, fields, top=True)
+            variants = self.variants(node, fields)
             if variants:
                 concepts.append(Concept(_merged(variants)))
         exclude: list[str] = []
         for node, fields in negatives:
-            for v in self.variants(node, fields, top=False):
+            for v in self.variants(node, fields):
                 if v.fields != ANY and not set(TEXT) <= set(v.fields):
                     self.note(node.pos, v.text, f"excluded in every field, not only in {_field_name(v.fields)}")
                 if v.text not in exclude:
@@ -627,14 +627,15 @@ class _Translator:
             return [], []
         return [(node, own)], []
 
-    def variants(self, node: Node, fields: tuple[str, ...] | None, top: bool) -> list[Variant]:
+    def variants(self, node: Node, fields: tuple[str, ...] | None) -> list[Variant]:
+        """The terms a node stands for, each with the fields it is looked for in."""
         own = node.fields if node.fields is not None else fields
         if isinstance(node, Dropped):
             self.note(node.pos, node.text, node.why)
             return []
         if isinstance(node, Leaf):
             text = self.term_text(node)
-            return [Variant(text, self.available(node, own if own is not None else ANY))] if text else []
+            return [Variant(text, own if own is not None else ANY)] if text else []
         if node.op == "near":
             return self.near(node, own)
         if node.op in ("and", "not"):
@@ -646,23 +647,11 @@ class _Translator:
             children = node.children
         out: list[Variant] = []
         for child in children:
-            out += self.variants(child, own, False)
+            out += self.variants(child, own)
         return out
 
-    def available(self, leaf: Leaf, fields: tuple[str, ...]) -> tuple[str, ...]:
-        """The fields as a profile can score them: without a keywords field, headings go to the text."""
-        from papertriage.config import KNOWN_FIELDS
-
-        if KEYWORDS not in fields or KEYWORDS in KNOWN_FIELDS:
-            return fields
-        if fields == (KEYWORDS,):
-            self.note(leaf.pos, leaf.text, "subject heading matched in titles and abstracts (records carry no "
-                                           "keywords field)")
-            return TEXT
-        return tuple(f for f in fields if f != KEYWORDS)
-
     def near(self, node: Op, fields: tuple[str, ...] | None) -> list[Variant]:
-        sides = [self.variants(child, fields, False) for child in node.children]
+        sides = [self.variants(child, fields) for child in node.children]
         phrases: list[Variant] = [Variant("", ANY)]
         for side in sides:
             phrases = [Variant(f"{a.text} {b.text}".strip(), b.fields if b.fields != ANY else a.fields)
