@@ -150,3 +150,20 @@ def test_progress_starts_when_calibration_is_done(tmp_path: Path) -> None:
     calls: list[tuple[int, int]] = []
     rank_listings([str(write_csv(tmp_path, listing()))], [PRUNING], top=5, progress=lambda d, t: calls.append((d, t)))
     assert calls == [(0, 1), (1, 1)]
+
+
+def test_a_learned_word_must_go_with_two_of_the_profiles_terms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`hypertension` recurs in the best papers but, across the listing, goes with `migraine` less
+    often than chance: a neighbouring topic, not learned; `placebo` goes with both terms."""
+    papers = [make_paper(title=f"Sumatriptan for migraine {i}", abstract="placebo hypertension", source="t")
+              for i in range(10)]
+    papers += [make_paper(title=f"Migraine attacks {i}", abstract="aura", source="t") for i in range(20)]
+    papers += [make_paper(title=f"Hypertension in adults {i}", abstract="blood pressure", source="t")
+               for i in range(120)]
+    papers += [make_paper(title=f"Unrelated {i}", abstract="something else", source="t") for i in range(150)]
+    profile = Profile("p", (Term("migraine"), Term("sumatriptan")))
+    [learned] = calibrate([profile], papers)
+    assert "placebo" in learned.learned and "hypertension" not in learned.learned
+    monkeypatch.setattr("papertriage.calibration.JUSTIFYING", 0)
+    [unjustified] = calibrate([profile], papers)
+    assert "hypertension" in unjustified.learned

@@ -16,7 +16,10 @@ processes, and `rank`, `evaluate` and `explain` agree.
   papers holding the word) x log(n / papers holding it). Together they weigh RELATED_SHARE of a top
   paper's mean score, each in proportion to log(n / papers holding it). Words of the profile's own
   terms, common words, generic academic words (GENERIC) and words with digits are never learned,
-  nor any word for a profile with learn=False (--no-learn). This is pseudo-relevance feedback
+  nor any word for a profile with learn=False (--no-learn), nor one the profile's own terms do not
+  vouch for: across the sample it must co-occur with at least JUSTIFYING of them more often than
+  chance (see _justified), so that it cannot pull the ranking toward a neighbouring topic.
+  This is pseudo-relevance feedback
   (Rocchio, RM3), kept explainable: each learned word is a match of its own (`~word`).
 """
 
@@ -38,6 +41,10 @@ RELATED_SHARE = 0.3
 TOP_SHARE = 0.02
 TOP_MIN = 10
 TOP_COUNT = 3
+JUSTIFYING = 2
+"""A related word must co-occur with this many of the profile's terms (all of them if it has fewer)."""
+LIFT = 1.0
+"""... each more often than chance: its share among the word's papers at least LIFT x its share overall."""
 LEARN_FROM = 200
 """Related words are learned only from a sample of at least this many papers (word counts on a
 daily page of 50 are too thin to tell a topic's vocabulary from chance)."""
@@ -91,13 +98,19 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
     hits = [h for start in range(0, n, 256)
             for h in scorer.field_hits_many(sample[start:start + 256], words_of, positions=False)]
     rare: list[Profile] = []
+    found_in: list[list[frozenset[int]]] = []
+    """Per profile, per sample paper: the terms it matches (whole or by one of their words)."""
     for cp in scorer.compiled:
         df = [0] * len(cp.concepts)
+        found_in.append([])
         for paper_hits in hits:
+            found: frozenset[int] = frozenset()
             if any(paper_hits.values()):
                 whole, part = scorer.terms_found(cp, paper_hits)
-                for c in whole | part:  # the term, or one of its words
+                found = frozenset(whole | part)  # the term, or one of its words
+                for c in found:
                     df[c] += 1
+            found_in[-1].append(found)
         terms = tuple(replace(t, rarity=round((n / (d + 1)) ** RARITY_POWER, 3))
                       for t, d in zip(cp.profile.terms, df, strict=True))
         rare.append(replace(cp.profile, terms=terms))
@@ -109,13 +122,13 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]
         vocab = _Vocabulary(words_of if words_of is not None else [_paper_words(p) for p in sample],
                             scorer.matcher.stem_of)
     out = []
-    for cp in rare_scorer.compiled:
+    for k, cp in enumerate(rare_scorer.compiled):
         scores = []
         for i, paper_hits in enumerate(hits):
             result = rare_scorer.score_profile(cp, paper_hits, with_matches=False) if any(paper_hits.values()) else None
             if result and result[0] > 0:
                 scores.append((result[0], i))
-        related = _related_words(cp.profile, scores, vocab) if vocab is not None and cp.profile.learn else ()
+        related = _related_words(cp.profile, scores, vocab, found_in[k]) if vocab is not None and cp.profile.learn else ()
         out.append(replace(cp.profile, terms=cp.profile.terms + related))
     return out
 
@@ -163,7 +176,34 @@ class _Vocabulary:
         return df, best
 
 
-def _related_words(profile: Profile, scores: list[tuple[float, int]], vocab: _Vocabulary) -> tuple[Term, ...]:
+def _justified(candidates: set[str], vocab: _Vocabulary, found_in: list[frozenset[int]], terms: int) -> set[str]:
+    """The candidate words the profile's own terms vouch for: each co-occurs, across the sample,
+    with at least min(JUSTIFYING, terms) of them more often than chance (in at least TOP_COUNT
+    papers, and in a share of the word's papers at least LIFT times the term's share of all
+    papers). A word of a neighbouring topic or a generic one goes with one term at most."""
+    n = len(found_in)
+    df = Counter(c for found in found_in for c in found)
+    holding: Counter[str] = Counter()
+    together: Counter[tuple[str, int]] = Counter()
+    for i, found in enumerate(found_in):
+        held = vocab.stems(i) & candidates
+        if held:
+            holding.update(held)
+            together.update((st, c) for st in held for c in found)
+    need = min(JUSTIFYING, terms)
+    out = set()
+    for st in candidates:
+        vouching = sum(1 for c in df if together[st, c] >= TOP_COUNT
+                       and together[st, c] / holding[st] >= LIFT * df[c] / n)
+        if vouching >= need:
+            out.add(st)
+    return out
+
+
+def _related_words(profile: Profile, scores: list[tuple[float, int]], vocab: _Vocabulary,
+                   found_in: list[frozenset[int]] | None = None) -> tuple[Term, ...]:
+    """found_in: per sample paper, the profile's terms it matches; given, a word must be justified
+    by them (see _justified)."""
     n = len(vocab.papers)
     top = sorted(scores, key=lambda si: (-si[0], si[1]))[:max(TOP_MIN, int(TOP_SHARE * n))]
     if len(top) < TOP_COUNT:
@@ -175,6 +215,8 @@ def _related_words(profile: Profile, scores: list[tuple[float, int]], vocab: _Vo
                  for p in [compile_pattern(text)]]
     recurring = {st for st, k in in_top.items() if k >= TOP_COUNT and st not in own
                  and not any(p.truncated_hit(j, st, st) for p in truncated for j in range(len(p.words)))}
+    if found_in is not None and JUSTIFYING:
+        recurring = _justified(recurring, vocab, found_in, len(profile.terms))
     df, spelling = vocab.frequencies(recurring)
     candidates = sorted(
         ((in_top[st] / len(top) * math.log(n / df[st]), st) for st in recurring if df[st] < n / 2),
