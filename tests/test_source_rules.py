@@ -151,3 +151,11 @@ def test_arxiv_mail_footer_is_not_the_last_abstract() -> None:
     papers, _ = read("arxiv-mail-footer.txt")
     assert [p["abstract"] for p in papers] == ["We survey exomoons that do not exist.", ""]
     assert papers[1]["title"] == "A made-up replacement without abstract"
+
+
+def test_bibtex_stray_brace_costs_one_value_not_the_entry_nor_the_next() -> None:
+    papers, warnings = read("bibtex-stray-brace.bib")
+    assert [p["title"] for p in papers] == ["A made-up survey of river crayfish", "The entry after a stray brace"]
+    assert papers[0]["abstract"].startswith("Channels were dug") and "doi" not in papers[0]["abstract"]
+    assert papers[0]["id"] == "doi:10.5555/made.up.crayfish" and papers[0]["published"] == "2012"
+    assert len(warnings) == 1 and "line 1: @article entry is not closed; read up to the next entry" in warnings[0]

@@ -204,10 +204,16 @@ _AT = re.compile(r"@[ \t]*([A-Za-z][\w\-]*)[ \t\r\n]*([{(])")
 _LINE_AT = re.compile(r"\n[ \t]*@[ \t]*[A-Za-z][\w\-]*[ \t]*[{(]")
 
 
+_NEXT_FIELD = re.compile(r"\n[ \t]*[A-Za-z][\w\-:+.]*[ \t]*=[ \t]*[{\"]")
+
+
 def _fields(body: str, macros: dict[str, str], lost: list[str]) -> dict[str, str]:
-    """The fields of an entry body. Text that is not `name = value` is left out and noted in lost."""
+    """The fields of an entry body. Text that is not `name = value` is left out and noted in lost.
+    In a body whose braces do not balance (a value opened by a stray `{`: the entry never closed), a
+    value ends where a line starts the next `name = {`, so one typo costs that value's end only."""
     fields: dict[str, str] = {}
     i, n = 0, len(body)
+    unbalanced = body.count("{") - body.count("\\{") > body.count("}") - body.count("\\}")
     while True:
         while i < n and body[i] in " \t\r\n,":
             i += 1
@@ -223,6 +229,10 @@ def _fields(body: str, macros: dict[str, str], lost: list[str]) -> dict[str, str
             i = j
             continue
         value, i = _value(body, m.end(), macros)
+        cut = _NEXT_FIELD.search(body, m.end(), i) if unbalanced else None
+        if cut:  # the value up to the comma that ends its line
+            value = _value(body[:cut.start()].rstrip().removesuffix(","), m.end(), macros)[0]
+            i = cut.start()
         fields.setdefault(m.group(1).lower(), value)  # BibTeX keeps the first of a repeated field
     return fields
 
@@ -265,7 +275,8 @@ def _entries(text: str, ctx: ParseContext) -> Iterator[tuple[int, str, str | Non
                 unclosed.learn()
             cut = _LINE_AT.search(text, start)
             j = cut.start() + 1 if cut else len(text)
-            inner = text[start:j]
+            inner = text[start:j].rstrip()
+            inner = inner[:-1] if inner.endswith("}") else inner  # the entry's own closing brace, on its line
             if kind not in ("comment", "preamble"):
                 ctx.warn(f"{ctx.name}: line {line}: @{kind} entry is not closed; read up to "
                          + ("the next entry" if cut else "the end of the file"))
