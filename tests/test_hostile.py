@@ -336,3 +336,32 @@ def test_an_unreadable_subfolder_is_reported_and_skipped(tmp_path: Path) -> None
         (top / "locked").chmod(0o755)
     assert run.exit_code == 0 and len(run.records()) == 12
     assert "locked: cannot open the folder (permission denied)" in run.stderr and "1 files skipped" in run.stderr
+
+
+# 12. matching edge cases
+
+def listing_of(tmp_path: Path, titles: list[str]) -> str:
+    path = tmp_path / "titles.jsonl"
+    path.write_text("".join(json.dumps({"title": t}) + "\n" for t in titles), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("joiner", ["\u00ad", "\u200d", "\u200c", "\u2060", "\ufeff"])
+def test_soft_hyphens_and_joiners_do_not_split_words(tmp_path: Path, joiner: str) -> None:
+    listing = listing_of(tmp_path, [f"Lo{joiner}RA adapters for vision", "Exploration of sparse models"])
+    run = cli("rank", listing, "-k", "LoRA", "-f", "jsonl", "--plain", "--no-record")
+    assert [r["title"] for r in run.records()] == [f"Lo{joiner}RA adapters for vision"]
+
+
+def test_full_case_folding(tmp_path: Path) -> None:
+    listing = listing_of(tmp_path, ["Die STRASSE der Modelle", "Straße und Schiene", "Strasbourg notes"])
+    run = cli("rank", listing, "-k", "straße", "-f", "jsonl", "--plain", "--no-record", "--min-score", "0.5")
+    assert sorted(r["title"] for r in run.records()) == ["Die STRASSE der Modelle", "Straße und Schiene"]
+
+
+@pytest.mark.parametrize("term", ["C++", "C#", "F#"])
+def test_a_term_with_a_symbol_on_a_word_is_refused(tmp_path: Path, term: str) -> None:
+    cfg = config(tmp_path, f'profiles:\n  p:\n    terms: ["{term}"]\n')
+    line = one_error_line(cli("rank", EXAMPLE, "-c", cfg))
+    assert f'term "{term}"' in line and "is no part of a word" in line
+    assert "is no part of a word" in one_error_line(cli("rank", EXAMPLE, "-k", term))

@@ -292,6 +292,10 @@ def _showable(text: str, where: str) -> str:
     return text
 
 
+_SYMBOL_IN_WORD = re.compile(r"[^\W_]([+#]+)")
+"""A `+` or `#` written onto a word (`C++`, `C#`, `F#`): words drop it, and what is left means another thing."""
+
+
 def _matchable(texts: tuple[str, ...], where: str) -> tuple[str, ...]:
     """texts, once each holds a letter or digit: a term of symbols alone (`++`, an emoji) can never match."""
     from papertriage.matching import words
@@ -301,6 +305,11 @@ def _matchable(texts: tuple[str, ...], where: str) -> tuple[str, ...]:
         if not words(text):
             raise ConfigError(f'{where}: term "{text}" has no letter or digit, so it can never match; '
                               "write it in words")
+        symbol = _SYMBOL_IN_WORD.search(text)
+        if symbol:
+            raise ConfigError(f'{where}: term "{text}": "{symbol.group(1)}" is no part of a word, so the term would '
+                              f'match "{words(text[:symbol.end()])[-1]}" alone (as `C++` would match "Vitamin C"); '
+                              "write the term without symbols, or leave it out")
     return texts
 
 

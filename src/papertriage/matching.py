@@ -21,20 +21,24 @@ TRUNCATION_MIN = 4
 _TRUNCATED_WORD = re.compile(r"(\*?)([^\W_]+)(\*?)")
 
 
-_MAYBE_COMBINING = re.compile("[^\x00-\u02ff]")
-"""Characters from U+0300 on, where every combining mark lies."""
+_MAYBE_COMBINING = re.compile("[^\x00-\u00ac\u00ae-\u02ff]")
+"""Characters from U+0300 on, where every combining mark lies, and the soft hyphen."""
+_INVISIBLE = frozenset("\u00ad\u200c\u200d\u2060\ufeff")
+"""Soft hyphen, zero-width (non-)joiner, word joiners: inside a word they part nothing (`Lo\u00adRA` is LoRA)."""
 
 
 def _unless_combining(m: re.Match[str]) -> str:
-    return "" if unicodedata.combining(m.group()) else m.group()
+    c = m.group()
+    return "" if unicodedata.combining(c) or c in _INVISIBLE else c
 
 
 def fold(text: str) -> str:
-    """Lower case without accents; hyphens, slashes and underscores become word breaks in `words`."""
+    """Case-folded without accents (`STRASSE` and `straße` alike); hyphens, slashes and underscores
+    become word breaks in `words`; soft hyphens and joiners go."""
     if text.isascii():
         return text.lower()
     # the combining marks NFKD splits off the letters go; Python looks only at characters from U+0300
-    return _MAYBE_COMBINING.sub(_unless_combining, unicodedata.normalize("NFKD", text)).lower()
+    return _MAYBE_COMBINING.sub(_unless_combining, unicodedata.normalize("NFKD", text)).casefold()
 
 
 _FIELD_BREAK = "\x00"
@@ -54,16 +58,16 @@ _NON_ASCII = re.compile("[^\x00-\x7f]")
 
 def _non_ascii_kept(m: re.Match[str]) -> str:
     c = m.group()
-    return "" if unicodedata.combining(c) else c if c.isalnum() else " "
+    return "" if unicodedata.combining(c) or c in _INVISIBLE else c if c.isalnum() else " "
 
 
 def _word_bytes(text: str) -> bytes:
     """The text's words, folded, as UTF-8 between spaces: `_WORD.findall(fold(text))`, by C-speed
     passes. A non-ASCII character is dropped where fold drops it (a combining mark after NFKD),
     parts words where it is no letter or digit, and is kept otherwise; the ASCII ones go through a
-    bytes table. (Lower-casing before the marks go changes nothing: after NFKD, no lower case has one.)"""
+    bytes table. (Case-folding before the marks go changes nothing: they go after it, whatever it made.)"""
     if not text.isascii():
-        text = _NON_ASCII.sub(_non_ascii_kept, unicodedata.normalize("NFKD", text).lower())
+        text = _NON_ASCII.sub(_non_ascii_kept, unicodedata.normalize("NFKD", text).casefold())
     return text.encode().translate(_ASCII_WORDS)
 
 
@@ -72,11 +76,15 @@ def words(text: str) -> list[str]:
     return _word_bytes(text).decode().split()
 
 
+_WRITTEN_WORD = re.compile("[^\\W_]+(?:[\u00ad\u200c\u200d\u2060\ufeff]+[^\\W_]+)*")
+"""A written word: letters and digits, with any soft hyphens or joiners inside it (see _INVISIBLE)."""
+
+
 def word_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
     """Per token of `words(text)`, its (start, end) in text; a written word that folds into several
     tokens gives each of them its span. Stops once `limit` tokens are placed."""
     spans: list[tuple[int, int]] = []
-    for m in _WORD.finditer(text):
+    for m in _WRITTEN_WORD.finditer(text):
         parts = _WORD.findall(fold(m.group(0))) if not m.group(0).isascii() else [m.group(0)]
         spans.extend([m.span()] * max(1, len(parts)))
         if limit is not None and len(spans) >= limit:
