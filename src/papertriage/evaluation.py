@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from papertriage.errors import InputError
+from papertriage.identity import paper_keys, title_key
 from papertriage.models import Paper, Profile, normalised_title
 from papertriage.scoring import Scorer
 from papertriage.sources.base import Warn
@@ -112,7 +113,7 @@ def read_label_file(path: str) -> set[str]:
             kept.add("arxiv:" + arxiv)
         elif doi:
             kept.add("doi:" + doi)
-        kept.add("t:" + normalised_title(line))
+        kept.add(title_key(line))
         kept.add(line)
     return kept
 
@@ -123,11 +124,7 @@ ids, ASReview record ids, Web of Science UT; written bare or as `pmid:...`."""
 
 
 def is_kept(paper: Paper, kept: set[str]) -> bool:
-    keys = {paper.id, "t:" + normalised_title(paper.title)}
-    if paper.arxiv_id:
-        keys.add("arxiv:" + paper.arxiv_id)
-    if paper.doi:
-        keys.add("doi:" + paper.doi)
+    keys = set(paper_keys(paper))
     for name in ID_FIELDS:
         value = str(paper.extra.get(name) or "").strip()
         if value:

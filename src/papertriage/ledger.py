@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from papertriage.errors import PapertriageError
-from papertriage.models import Paper, normalised_title
+from papertriage.identity import paper_keys as paper_keys  # where it lived: still importable from here
+from papertriage.identity import title_key
+from papertriage.models import Paper
 
 STATE_ENV = "PAPERTRIAGE_STATE"
 SCHEMA_VERSION = 1
@@ -49,17 +51,6 @@ def default_path(explicit: str | None = None) -> Path:
     return Path(user_data_dir("papertriage")) / "seen.sqlite"
 
 
-def paper_keys(paper: Paper) -> list[str]:
-    """The keys a paper is remembered by: its canonical id, its normalised title, and its arXiv id
-    and DOI when the canonical id is another."""
-    keys = [paper.id, "t:" + normalised_title(paper.title)]
-    if paper.arxiv_id and paper.id != f"arxiv:{paper.arxiv_id}":
-        keys.append(f"arxiv:{paper.arxiv_id}")
-    if paper.doi and paper.id != f"doi:{paper.doi}":
-        keys.append(f"doi:{paper.doi}")
-    return keys
-
-
 def lookup_keys(text: str) -> list[str]:
     """The keys a user's reference to a paper may mean: an id as shown (`arxiv:2312.07541`,
     `doi:10.1/x`, `title:ab12...`), a bare arXiv id, arXiv or DOI link, or DOI, or a title."""
@@ -73,9 +64,8 @@ def lookup_keys(text: str) -> list[str]:
     doi = canonical_doi(text)
     if doi:
         keys.append(f"doi:{doi}")
-    title = normalised_title(text)
-    if title:
-        keys.append("t:" + title)
+    if title_key(text) != "t:":
+        keys.append(title_key(text))
     return list(dict.fromkeys(keys))
 
 
@@ -319,7 +309,7 @@ class Ledger:
 
     def forget(self, paper_id: str) -> int:
         """Forget a paper by id (as `seen list` shows it) or by title; returns how many were forgotten."""
-        key = "t:" + normalised_title(paper_id)
+        key = title_key(paper_id)
         ids = [r[0] for r in self._run("SELECT DISTINCT id FROM seen WHERE id = ? OR key = ? OR key = ?",
                                        (paper_id, paper_id, key))]
         for pid in ids:

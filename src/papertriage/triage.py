@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, cast
 
 from papertriage.errors import InputError
-from papertriage.ledger import paper_keys
+from papertriage.identity import Deduplicator, first_papers, merge, merged_papers, paper_keys
 from papertriage.models import Paper, Profile, Scored, squash
 from papertriage.scoring import Scorer, rank, sort_key
 from papertriage.sources import (
-    Deduplicator,
     FileRead,
     add_stats,
     expand_with_origin,
-    merge,
     provide_stdin,
     read_papers,
     stdin_bytes,
@@ -465,7 +463,7 @@ def calibrated(profiles: list[Profile], inputs: list[str], *, fmt: str | None = 
         origin = list(expand_with_origin(inputs))
         inputs, lenient = [f for f, _ in origin], frozenset(f for f, walked in origin if walked)
     papers = read_papers(inputs, fmt=fmt, lenient=lenient, seen_lines=set() if dedupe else None)
-    return calibrate(profiles, _first_papers(papers, dedupe, SAMPLE))
+    return calibrate(profiles, first_papers(papers, SAMPLE, dedupe=dedupe))
 
 
 def _calibrated_on_first_shard(profiles: list[Profile], shard: _Shard, later: list[str],
@@ -486,27 +484,9 @@ def _calibrated_on_first_shard(profiles: list[Profile], shard: _Shard, later: li
 
     rest = read_papers(later, fmt=shard.fmt, lenient=shard.lenient, seen_lines=set() if shard.dedupe else None,
                        memo=memo, remember=memo is not None)
-    profiles = calibrate(profiles, _first_papers(chain(first_shard(), rest), shard.dedupe, SAMPLE))
+    profiles = calibrate(profiles, first_papers(chain(first_shard(), rest), SAMPLE, dedupe=shard.dedupe))
     read.rest, read.size = stream, sum(map(read_cost, read.papers))
     return profiles, read
-
-
-def _first_papers(papers: Iterable[Paper], dedupe: bool, limit: int) -> list[Paper]:
-    """The first `limit` papers, in order, duplicates merged (the shards report any problem met
-    reading them)."""
-    dedup = Deduplicator() if dedupe else None
-    first: list[Paper] = []
-    for paper in papers:
-        if dedup is not None:
-            group, new = dedup.add(paper)
-            if not new:
-                if group < len(first):
-                    first[group] = merge(first[group], paper)
-                continue
-        if len(first) == limit:
-            break
-        first.append(paper)
-    return first
 
 
 def _run_here(tasks: list[_Shard], progress: Progress | None, first: _ReadAhead | None = None
@@ -697,16 +677,7 @@ def parse_listings(inputs: list[str], *, fmt: str | None = None, dedupe: bool = 
         yield from read_papers(inputs, fmt=fmt, warn=warn, stats=stats)
         stats["unique"] = stats.get("papers", 0)
     else:
-        dedup = Deduplicator()
-        papers: list[Paper] = []
-        for paper in read_papers(inputs, fmt=fmt, warn=warn, stats=stats):
-            group, new = dedup.add(paper)
-            if new:
-                papers.append(paper)
-            else:
-                papers[group] = merge(papers[group], paper)
-        stats["merged"], stats["unique"] = dedup.merged, dedup.count
-        yield from papers
+        yield from merged_papers(read_papers(inputs, fmt=fmt, warn=warn, stats=stats), stats)
     _check_something_read(inputs, stats)
 
 

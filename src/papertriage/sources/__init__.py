@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from papertriage.errors import InputError
-from papertriage.models import Paper, normalised_title
+from papertriage.identity import Deduplicator as Deduplicator  # where it lived: still importable from here
+from papertriage.identity import merge as merge
+from papertriage.models import Paper
 from papertriage.sources.base import ParseContext, Source, Warn
 
 inflate_lib: Any = zlib
@@ -320,79 +322,3 @@ def _read_one(name: str, forced: Source | None, warn: Warn, stats: dict[str, int
                              "check the file, or force a format with --from")
         warn(f"{name}: holds no papers")
     stats["files"] = stats.get("files", 0) + 1
-
-
-def _richness(paper: Paper) -> int:
-    d = paper.to_dict()
-    return sum(1 for v in d.values() if v not in (None, "", [], {})) + (len(paper.abstract) > 0) * 5
-
-
-def merge(kept: Paper, other: Paper) -> Paper:
-    """Two records of one paper as one: the richer one's fields, with gaps filled from the other."""
-    from dataclasses import replace
-
-    a, b = (kept, other) if _richness(kept) >= _richness(other) else (other, kept)
-    filled: dict[str, object] = {}
-    for key in ("organization", "published", "upvotes", "url", "n_authors"):
-        if getattr(a, key) in (None, "") and getattr(b, key) not in (None, ""):
-            filled[key] = getattr(b, key)
-    # per field, the fuller text or list wins
-    for key in ("abstract", "authors", "categories", "keywords"):
-        if len(getattr(b, key)) > len(getattr(a, key)):
-            filled[key] = getattr(b, key)
-    best_id = min((a.id, b.id), key=lambda i: ("arxiv:", "doi:", "title:").index(i.split(":")[0] + ":"))
-    if best_id != a.id:
-        filled["id"] = best_id
-    extra = {**b.extra, **a.extra}
-    return replace(a, extra=extra, **filled)  # type: ignore[arg-type]
-
-
-class Deduplicator:
-    """Groups records of one paper by canonical id, DOI or arXiv id, or normalised title, without holding papers.
-
-    Two records with different arXiv ids or DOIs are different papers even when their titles agree
-    (errata, "Introduction"); a title joins records only when one of them has no such id.
-    `add` returns the paper's group number and whether the group is new; the caller, who holds
-    whichever records it still needs, merges a duplicate into the record it kept (see `merge`).
-    """
-
-    def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
-        self._titles: dict[str, int] = {}
-        self._strong: set[int] = set()
-        self.count = 0
-        self.merged = 0
-
-    @staticmethod
-    def keys(paper: Paper) -> tuple[tuple[str, ...], str | None]:
-        """The paper's strong ids (arXiv id, DOI) and its title key."""
-        ids = tuple(k for k in (paper.arxiv_id and "arxiv:" + paper.arxiv_id, paper.doi and "doi:" + paper.doi) if k)
-        title = "t:" + normalised_title(paper.title) if paper.title else None
-        return ids, title
-
-    def group_of(self, key: str) -> int | None:
-        """The group already holding this id key (`arxiv:...`, `doi:...`), if any."""
-        return self._ids.get(key)
-
-    def add(self, paper: Paper) -> tuple[int, bool]:
-        return self.add_keys(*self.keys(paper))
-
-    def add_keys(self, ids: tuple[str, ...], title: str | None) -> tuple[int, bool]:
-        group = next((self._ids[k] for k in ids if k in self._ids), None)
-        if group is None and title is not None and title in self._titles:
-            candidate = self._titles[title]
-            if not ids or candidate not in self._strong:
-                group = candidate
-        new = group is None
-        if group is None:
-            group = self.count
-            self.count += 1
-        else:
-            self.merged += 1
-        for key in ids:
-            self._ids.setdefault(key, group)
-        if ids:
-            self._strong.add(group)
-        if title is not None:
-            self._titles.setdefault(title, group)
-        return group, new
