@@ -73,3 +73,10 @@ def test_word_spans_place_every_token_even_where_folding_splits_a_word() -> None
     spans = word_spans(text)
     assert len(spans) == len(words(text))
     assert Matcher.matched_text(text, 0, 3) == "Naïve ﬁne-tuning"
+
+
+def test_truncated_terms_mark_the_words_they_match() -> None:
+    profile = Profile(name="m", terms=(Term("migrain*"), Term("*triptan")))
+    paper = make_paper(title="Migraineurs on sumatriptan, not on migration", source="test")
+    spans = Highlighter(Scorer([profile]), "m").spans(paper)["title"]
+    assert [(paper.title[s.start:s.end], s.kind) for s in spans] == [("Migraineurs", TERM), ("sumatriptan", TERM)]

@@ -1062,5 +1062,42 @@ def init_cmd(
     guarded(run)
 
 
+@app.command("review")
+def review_cmd(
+    listings: List[str] = typer.Argument(None, help="Listing files or directories to screen.", show_default=False),
+    config: Optional[str] = ConfigOpt,
+    profile: Optional[str] = typer.Option(None, "-p", "--profile",
+                                          help="The profile to screen for (needed when the config has several)."),
+    state: Optional[str] = StateOpt,
+    source_format: Optional[str] = FromOpt,
+    plain: bool = PlainOpt,
+    list_keys: bool = typer.Option(False, "--list-keys", help="List the keys of the screen and exit."),
+) -> None:
+    """Screen LISTINGS paper by paper in a full-screen app: k keep, s skip, m maybe, u undo, q quit (see
+    --list-keys). Each decision is saved at once; the papers left are re-ranked with what it taught."""
+    if list_keys:
+        from papertriage.review.app import keys_help
+
+        typer.echo(keys_help())
+        return
+    if not listings:
+        raise typer.BadParameter("review needs a listing: papertriage review LISTING... [-c CONFIG] [-p PROFILE]",
+                                 param_hint="LISTING")
+
+    def run() -> None:
+        from papertriage.ledger import default_path
+        from papertriage.review import review_listings
+
+        profiles = load_profiles(config, [profile] if profile else [], [], None)
+        if len(profiles) > 1:
+            raise typer.BadParameter(f"review screens one profile; choose one of: {', '.join(p.name for p in profiles)}",
+                                     param_hint="-p")
+        done = review_listings(listings, profiles[0], default_path(state), fmt=source_format, plain=plain, warn=warn,
+                               read=summary)
+        sys.stderr.write(done + "\n")
+
+    guarded(run)
+
+
 def run() -> None:
     app()

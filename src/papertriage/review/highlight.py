@@ -8,7 +8,7 @@ from typing import Iterable, Mapping, Sequence
 from rich.text import Text
 
 from papertriage.exports import strip_controls
-from papertriage.matching import Matcher, compile_pattern, word_spans, words
+from papertriage.matching import Matcher, compile_pattern, word_spans
 from papertriage.models import Paper, field_text
 from papertriage.scoring import Scorer
 
@@ -24,29 +24,6 @@ class Span:
     start: int
     end: int
     kind: str
-
-
-def occurrences(matcher: Matcher, tokens: list[str], wanted: Iterable[int]) -> list[tuple[int, int, int]]:
-    """Every (pattern, first token, end token) where a wanted pattern matches the tokens.
-
-    A scan keeps only each pattern's best occurrence, so the text is scanned in windows: each token
-    alone for the one-word patterns, and a window starting at each token, one word longer than the
-    longest multi-word pattern, for those (an occurrence is the window's hit at its first token).
-    """
-    patterns = matcher.patterns
-    wanted = set(wanted)
-    singles = {i for i in wanted if len(patterns[i].words) == 1}
-    multi = wanted - singles
-    found: list[tuple[int, int, int]] = []
-    if singles and tokens:
-        for pos, hits in enumerate(matcher.scan_fields(tokens)):
-            found += [(i, pos, pos + 1) for i in hits if i in singles]
-    if multi and tokens:
-        width = max(len(patterns[i].words) for i in multi) + 1
-        windows = [" ".join(tokens[pos:pos + width]) for pos in range(len(tokens))]
-        for pos, hits in enumerate(matcher.scan_fields(windows)):
-            found += [(i, pos, pos + hit.end) for i, hit in hits.items() if i in multi and hit.start == 0]
-    return found
 
 
 class Highlighter:
@@ -94,14 +71,9 @@ class Highlighter:
     def field_spans(self, text: str, field: int = 0, extra: Matcher | None = None,
                     extra_kinds: Sequence[str] = ()) -> list[Span]:
         """The spans of text, as the profile's field number `field`."""
-        tokens = words(text)
-        if not tokens:
-            return []
         places = word_spans(text)
-        if len(places) != len(tokens):  # the folding of some odd character split words differently
-            return []
         kind_of, whole = self.kinds[field], self.whole[field]
-        found = occurrences(self.scorer.matcher, tokens, kind_of)
+        found = [(i, a, b) for i, a, b in self.scorer.matcher.occurrences(text, set(kind_of)) if b <= len(places)]
         present = {i for i, _, _ in found}
         out = []
         for i, a, b in found:
@@ -111,7 +83,7 @@ class Highlighter:
             out.append(Span(places[a][0], places[b - 1][1], kind))
         if extra is not None and extra.patterns:
             out += [Span(places[a][0], places[b - 1][1], extra_kinds[i])
-                    for i, a, b in occurrences(extra, tokens, range(len(extra.patterns)))]
+                    for i, a, b in extra.occurrences(text, set(range(len(extra.patterns)))) if b <= len(places)]
         return sorted(set(out), key=lambda s: (s.start, s.end, KINDS.index(s.kind)))
 
 
