@@ -332,3 +332,57 @@ def test_a_full_disk_under_the_ledger_is_one_error_line(tmp_path: Path) -> None:
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     assert run.stderr.splitlines()[-1].startswith(f"Error: {state}: cannot record"), run.stderr
     assert "no transaction is active" not in run.stderr
+
+
+def test_decisions_forget_all_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import papertriage.cli as cli_module
+    from papertriage.ledger import Ledger
+    from papertriage.models import make_paper
+
+    state = tmp_path / "seen.sqlite"
+    with Ledger(state) as ledger:
+        ledger.decide(make_paper(title="A kept paper", source="t"), "p", "keep")
+    monkeypatch.setattr(cli_module, "interactive", lambda: True)
+    run = cli("decisions", "forget", "--all", "--state", str(state), input="n\n")
+    assert run.exit_code == 1 and "[y/N]" in run.stderr
+    with Ledger(state) as ledger:
+        assert len(ledger.decisions()) == 1
+    run = cli("decisions", "forget", "--all", "--state", str(state), "--yes")
+    assert run.exit_code == 0 and "[y/N]" not in run.stderr
+    with Ledger(state) as ledger:
+        assert ledger.decisions() == []
+
+
+KILLED_WRITER = """
+import sys
+from pathlib import Path
+from papertriage.ledger import Ledger
+from papertriage.models import make_paper
+batch = 0
+while True:
+    papers = [make_paper(title=f"Paper {batch} {i}", source="t") for i in range(50)]
+    with Ledger(Path(sys.argv[1])) as ledger:
+        ledger.record(papers)
+    batch += 1
+    if batch == 3:
+        print("ready", flush=True)
+"""
+
+
+def test_a_ledger_killed_mid_write_holds_whole_runs_only(tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    from papertriage.ledger import Ledger
+
+    state = tmp_path / "seen.sqlite"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(state)], stdout=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+    time.sleep(0.3)  # somewhere in a later run's transaction
+    proc.kill()
+    proc.wait(30)
+    with sqlite3.connect(state) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with Ledger(state) as ledger:
+        shown = len(ledger.entries())
+    assert shown >= 150 and shown % 50 == 0  # each run's 50 papers recorded whole or not at all
