@@ -276,7 +276,7 @@ class ReviewScreen(Screen[None]):
         first = Text(no_wrap=True, overflow="ellipsis")
         first.append(printable(r.profile), style="bold")
         first.append(f" · screened {len(r.decided)}/{r.total} · kept {r.count('keep')} · maybe {r.count('maybe')} · ")
-        first.append(f"about {stop.estimated_left:g} relevant left" if r.decided else "relevant left: estimated as you decide")
+        first.append(f"about {stop.estimated_left:g} relevant left" if r.decided else "? relevant left")
         second = Text(no_wrap=True, overflow="ellipsis")
         if self.message:
             second.append(f"{self.message} · ", style="italic")
