@@ -471,3 +471,20 @@ def test_real_page_lint_agrees_with_rank(seed: Path, tmp_path: Path) -> None:
 
     rows = json.loads(explained.stdout)["profiles"][0]["matches"]
     assert len([m for m in rows if m["term"] == "mixture of experts" and m["field"] == "title"]) == 1
+
+
+def test_partial_only_is_the_same_with_or_without_the_matches() -> None:
+    """rank decides what to hold from scores without matches, and shows the matches: both must agree
+    that a paper matched only by lone words or related words learned from the listing is no match, and
+    that one matched by a word the decisions taught is shown (the user vouched for that word)."""
+    from papertriage.models import Profile, Term, make_paper
+    from papertriage.scoring import Scorer
+
+    profile = Profile("p", (Term("graph routing"), Term("sparsity", learned=True, exact=True),
+                            Term("router", from_decisions=True, exact=True, weight=0.5)))
+    scorer = Scorer([profile])
+    papers = [make_paper(title=t, abstract="", source="test") for t in
+              ("Routing at scale", "Sparsity everywhere", "A router", "Graph routing", "Nothing here")]
+    quick = scorer.score_many(papers, whole_first=True)
+    detailed = [scorer.score(p, whole_first=True) for p in papers]
+    assert [s.partial_only for s in quick] == [s.partial_only for s in detailed] == [True, True, False, False, False]

@@ -328,5 +328,6 @@ class Scored:
     profile: str | None
     matches: tuple[Match, ...] = ()
     partial_only: bool = False
-    """The score comes only from words of multi-word terms found apart or from learned words:
-    no term of the profile matched whole, so rank does not show it as a match by default."""
+    """The score comes only from words of multi-word terms found apart or from related words learned
+    from the listing: no term of the profile (nor a word the decisions taught) matched whole, so rank
+    does not show it as a match by default."""

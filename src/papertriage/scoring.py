@@ -230,7 +230,8 @@ class Scorer:
                       paper: Paper | None = None, with_matches: bool = True
                       ) -> tuple[float, tuple[Match, ...], bool] | None:
         """The paper's score for one profile, its matches, and whether a term of the profile
-        matched whole (see Match.whole); None when an exclude/require rule drops it.
+        matched whole (see Match.whole) or a word learned from decisions did; None when an
+        exclude/require rule drops it.
 
         With the paper given, each match also records the words it matched as written there;
         with_matches=False only computes the (same) score and flag.
@@ -249,7 +250,9 @@ class Scorer:
         matches = tuple(self._match(cp.concepts[c], *cp.profile.fields[f], hit, count, share, paper, coverage)
                         for c, f, _, hit, count, share in items)
         score = round(sum(m.contribution for m in matches), 4)
-        return (score, matches, any(m.whole for m in matches)) if score >= cp.profile.min_score else None
+        # a match to show: a term found whole, or a word the decisions taught (the user vouched for it)
+        shown = any(m.whole or m.from_decisions for m in matches)
+        return (score, matches, shown) if score >= cp.profile.min_score else None
 
     @staticmethod
     def allows(cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> bool:
@@ -332,7 +335,7 @@ class Scorer:
                 best_of, counts, parts = self._field_terms(cp, f, field_hits)
                 for c, best in best_of.items():
                     total += contribution_of(cp, c, f, best.similarity, counts[c], 1.0)
-                    whole = whole or not cp.concepts[c].learned
+                    whole = whole or not cp.concepts[c].learned  # a word taught by decisions counts, as the user vouched for it
                 for c, _, hit in parts:
                     total += contribution_of(cp, c, f, hit.similarity, hit.count, shares[c])
                 found = found or bool(best_of or parts)
