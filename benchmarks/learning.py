@@ -294,7 +294,7 @@ def per_set_table(results: list[SetResult]) -> list[str]:
                 text = fmt(r.metrics[m][metric], metric)
                 cells.append(f"**{text}**" if r.metrics[m][metric] == best[metric] else text)
         cells += [f"{r.seconds[m]:.1f}" for m in methods]
-        cells.append("" if r.recall_at_stop is None else f"{r.recall_at_stop:.3f}")
+        cells.append("never" if r.recall_at_stop is None else f"{r.recall_at_stop:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -327,11 +327,13 @@ def targets(results: list[SetResult]) -> list[str]:
              for r in results if r.name not in fewer]
     out.append(f"- 95% recall after fewer papers than ASReview: {len(fewer)}/{len(results)} sets"
                + (f"; not on {', '.join(worse)}" if worse else ""))
-    stops = [r for r in results if r.recall_at_stop is not None and r.recall_at_stop >= 0.95]
-    low = [f"{r.name} ({'never' if r.recall_at_stop is None else f'{r.recall_at_stop:.3f}'})"
-           for r in results if r not in stops]
-    out.append(f"- recall >= 0.95 where papertriage suggests stopping: {len(stops)}/{len(results)} sets"
-               + (f"; below on {', '.join(low)}" if low else ""))
+    stopped = [r for r in results if r.recall_at_stop is not None]
+    safe = [r for r in stopped if r.recall_at_stop is not None and r.recall_at_stop >= 0.95]
+    early = [f"{r.name} ({r.recall_at_stop:.3f})" for r in stopped if r not in safe]
+    never = [r.name for r in results if r.recall_at_stop is None]
+    out.append(f"- where papertriage suggested stopping, recall >= 0.95 on {len(safe)}/{len(results)} sets"
+               + (f"; stopped too early on {', '.join(early)}" if early else "")
+               + (f"; never suggested stopping (every paper screened, recall 1) on {', '.join(never)}" if never else ""))
     ratios = {r.name: r.seconds["asreview"] / r.seconds["pt0"] for r in results}
     slow = [f"{n} ({x:.1f}x)" for n, x in ratios.items() if x < 5]
     out.append(f"- speed: papertriage simulate {min(ratios.values()):.1f}x to {max(ratios.values()):.1f}x faster than "
