@@ -365,3 +365,24 @@ def test_a_term_with_a_symbol_on_a_word_is_refused(tmp_path: Path, term: str) ->
     line = one_error_line(cli("rank", EXAMPLE, "-c", cfg))
     assert f'term "{term}"' in line and "is no part of a word" in line
     assert "is no part of a word" in one_error_line(cli("rank", EXAMPLE, "-k", term))
+
+
+def test_a_csv_export_is_read_without_a_copy_of_the_whole_text(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from papertriage.sources import open_listing, source_named
+    from papertriage.sources.base import ParseContext
+
+    path = tmp_path / "wide.csv"
+    header = ["title", "abstract"] + [f"column {i}" for i in range(300)]
+    rows = [",".join([f"Paper {r}", "an abstract"] + [f"v{r}x{i}" for i in range(300)]) for r in range(400)]
+    path.write_text(",".join(header) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    listing = open_listing(str(path), lambda m: None)
+    tracemalloc.start()
+    try:
+        read = sum(1 for _ in source_named("csv").parse(listing.text, ParseContext(str(path))))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # papers are dropped as they come: what stays is a row at a time, not the text again at 4 bytes a character
+    assert read == 400 and peak < len(listing.text) // 2
