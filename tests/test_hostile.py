@@ -386,3 +386,20 @@ def test_a_csv_export_is_read_without_a_copy_of_the_whole_text(tmp_path: Path) -
         tracemalloc.stop()
     # papers are dropped as they come: what stays is a row at a time, not the text again at 4 bytes a character
     assert read == 400 and peak < len(listing.text) // 2
+
+
+@needs_user
+@pytest.mark.parametrize("args", [["parse", "locked/a.txt"],
+                                  ["rank", EXAMPLE, "-k", "pruning", "--no-record", "-o", "locked/out.md"],
+                                  ["rank", EXAMPLE, "-k", "pruning", "--state", "locked/seen.sqlite"],
+                                  ["rank", EXAMPLE, "-c", "locked/papertriage.yaml"]])
+def test_a_path_under_an_unreadable_folder_is_one_error_line(tmp_path: Path, args: list[str]) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.txt").write_bytes(Path(EXAMPLE).read_bytes())
+    locked.chmod(0)
+    try:
+        line = one_error_line(cli(*args))
+    finally:
+        locked.chmod(0o755)
+    assert "locked/" in line and "permission denied" in line

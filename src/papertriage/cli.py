@@ -76,6 +76,8 @@ def guarded(action: Callable[[], T]) -> T:
         raise typer.Exit(130) from None
     except Terminated as exc:
         raise typer.Exit(128 + exc.signum) from None
+    except (PermissionError, NotADirectoryError) as exc:  # a path under a folder that cannot be entered
+        fail(f"{exc.filename}: {(exc.strerror or str(exc)).lower()}; check the permissions of the folders on its way")
     except BrokenPipeError:
         # the reader has gone (`| head -1`): what it wanted was written, so end quietly, as `yes | head` does
         for stream in (sys.stdout, sys.stderr):
