@@ -133,7 +133,7 @@ def test_rank_learns_from_decisions_and_says_what(state: str, review: tuple[str,
     before = cli("rank", csv_path, "-c", config, "-f", "jsonl", "--top", "15", "--state", state, "--no-record")
     cli("decisions", "import", csv_path, "-c", config, "--state", state)
     after = cli("rank", csv_path, "-c", config, "-f", "jsonl", "--top", "15", "--state", state, "--no-record")
-    assert "sleep: " in after.stderr and "words learned from your decisions, strongest: +" in after.stderr
+    assert "sleep: learned from 15 keeps and 135 skips, strongest words: +" in after.stderr
 
     def relevant(run: object) -> int:  # the synthetic set's relevant papers are s0 to s14
         return sum(1 for r in run.records() if int(r["id"].rsplit("s", 1)[1]) < 15)  # type: ignore[attr-defined]

@@ -80,17 +80,10 @@ the top papers of any listing (`novel`, `superior`, `studies`) and tell nothing 
 
 
 def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]:
-    """The profiles with each term's rarity in the sample and the related words learned from it.
-
-    Words learned from decisions (Term.from_decisions) take no part: they are kept as they are, after
-    the profile's own terms and the related words."""
+    """The profiles with each term's rarity in the sample and the related words learned from it."""
     sample = list(sample[:SAMPLE])
     if not sample:
         return profiles
-    decided = [tuple(t for t in p.terms if t.from_decisions) for p in profiles]
-    if any(decided):
-        own = [replace(p, terms=tuple(t for t in p.terms if not t.from_decisions)) for p in profiles]
-        return [replace(p, terms=p.terms + words) for p, words in zip(calibrate(own, sample), decided, strict=True)]
     scorer = Scorer(profiles)
     n = len(sample)
     # the related words come from titles and abstracts: the words of the scan, when it reads just those

@@ -185,13 +185,11 @@ def teacher_from(decisions: Sequence[Decision]) -> Callable[[list[Profile]], lis
 
 
 def learned_note(profiles: Sequence[Profile], shown: int = 6) -> list[str]:
-    """One line per profile that learned from decisions: how many words, the strongest of them."""
+    """One line per profile that learned from decisions: from how many, and its strongest words."""
     lines = []
     for p in profiles:
-        words = p.decided_words
-        if words:
-            top = ", ".join(f"{'+' if t.weight > 0 else '-'}{t.term}" for t in words[:shown])
-            lines.append(f"{p.name}: {len(words)} words learned from your decisions, strongest: {top} "
-                         "(--no-learn to rank without them)")
+        if p.model is not None:
+            top = ", ".join(f"{'+' if weight > 0 else '-'}{word}" for word, weight in p.model.strongest(shown))
+            lines.append(f"{p.name}: learned from {p.model.keeps} keeps and {p.model.skips} skips, strongest words: "
+                         f"{top} (--no-learn to rank without them)")
     return lines
-

@@ -1,39 +1,40 @@
-"""What decisions teach a profile: a linear model over words, added to the profile as weighted words.
+"""What decisions teach a profile: a linear model over words, whose every contribution is a word
+with a weight.
 
-The model is a logistic regression (scikit-learn) over one feature per word of the decided papers:
-the value a one-word exact term of weight 1 would contribute to the paper's score, that is
-sum over fields of field weight x saturation(count in the field). So a learned coefficient is a term
-weight: the learned part of a score is a sum of words with weights, each a match of its own that
-`explain` lists, and the score stays the sum of its contributions:
+The model is a logistic regression (scikit-learn, liblinear, balanced classes, L2) over the words
+of the decided papers. A paper's value for a word is tf-idf: sum over fields of field weight x
+saturation(count in the field), times the word's idf among the decided papers, the paper's values
+scaled to unit length (as text classifiers do: a long abstract does not outvote a short one). The
+learned part of a score is
 
-    score = profile score + sum over words of factor x coefficient x feature
-    factor = n / (n + HALF_WAY) x spread of the profile scores / spread of the model's
+    sum over words of weight x value,      weight = coefficient x factor
+    factor = MODEL_WEIGHT x n / (n + HALF_WAY) x spread of the profile scores / spread of the model's
 
 where n is the number of keep and skip decisions and the spreads (standard deviations) are taken
 over the decided papers: the learned part is scaled to the profile's own range of scores, and with
 few decisions the profile leads, with many the decisions do. Maybe-decisions are not labels.
-Learning needs a keep and a skip.
+Learning needs a keep and a skip. `explain` lists each word's weight, value and contribution.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from papertriage.calibration import COMMON
 from papertriage.matching import stem, word_similarity, words
-from papertriage.models import Paper, Profile, Term
+from papertriage.models import Match, Paper, Profile
 from papertriage.scoring import Scorer, saturate
 
 HALF_WAY = 10
-"""Decisions after which the learned part weighs as much as the profile's scale."""
+"""Decisions after which the learned part weighs half of what it will."""
+MODEL_WEIGHT = 2.0
+"""The learned part's spread, once many decisions are made, over the profile's. On the 18 SYNERGY
+sets (benchmarks/learning.py) 2 beat 1 (mean WSS@95 0.493 vs 0.482, recall@10% 0.568 vs 0.551) and
+3 (0.495, 0.574 with AP lower)."""
 C = 1.0
-"""Inverse strength of the L2 penalty of the logistic regression (scikit-learn's default)."""
-MAX_WORDS = 300
-"""rank keeps the words with the largest learned weights, at most this many per profile."""
-MIN_WEIGHT = 0.001
-"""Learned weights smaller than this (in score units) are left out: they change no ranking."""
+"""Inverse strength of the L2 penalty (scikit-learn's default; 0.3 and 3 gave the same means)."""
 
 
 def learnable(word: str) -> bool:
@@ -44,23 +45,26 @@ def learnable(word: str) -> bool:
 class Vocabulary:
     """The words a model weighs, one spelling per stem, and which paper words each matches.
 
-    A word matches as a learned term does (the exact rule of matching.word_similarity: the same
-    word, its plural, or for words over 4 letters any word of the same stem), so the features are
-    what the scorer computes for the learned terms."""
+    A word matches as an exact one-word term does (matching.word_similarity: the same word, its
+    plural, or for words over 4 letters any word of the same stem)."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        spellings: dict[str, set[str]] = {}
-        for text in texts:
-            for w in set(words(text)):
-                if learnable(w):
-                    spellings.setdefault(stem(w), set()).add(w)
-        # the shortest spelling of a stem matches the most of its others (`rat` matches `rats`)
-        self.words = sorted(min(group, key=lambda w: (len(w), w)) for group in spellings.values())
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.words = list(vocabulary)
         self.index = {w: i for i, w in enumerate(self.words)}
         self._by_stem: dict[str, list[int]] = {}
         for i, w in enumerate(self.words):
             self._by_stem.setdefault(stem(w), []).append(i)
         self._matches: dict[str, tuple[int, ...]] = {}
+
+    @classmethod
+    def of_texts(cls, texts: Iterable[str]) -> Vocabulary:
+        """The learnable words of the texts; of each stem, its shortest spelling (`rat` matches `rats`)."""
+        spellings: dict[str, set[str]] = {}
+        for text in texts:
+            for w in set(words(text)):
+                if learnable(w):
+                    spellings.setdefault(stem(w), set()).add(w)
+        return cls(sorted(min(group, key=lambda w: (len(w), w)) for group in spellings.values()))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -80,8 +84,8 @@ class Vocabulary:
             self._matches[token] = found
         return found
 
-    def features(self, paper: Paper, fields: Sequence[tuple[str, float]]) -> dict[int, float]:
-        """Word index -> what that word, as a term of weight 1, adds to the paper's score."""
+    def counts(self, paper: Paper, fields: Sequence[tuple[str, float]]) -> dict[int, float]:
+        """Word index -> sum over fields of field weight x saturation(count of the word there)."""
         out: dict[int, float] = {}
         for name, weight in fields:
             counts: dict[int, int] = {}
@@ -93,100 +97,126 @@ class Vocabulary:
         return out
 
 
-def feature_matrix(papers: Sequence[Paper], vocab: Vocabulary, fields: Sequence[tuple[str, float]]):  # type: ignore[no-untyped-def]
-    """Papers x vocabulary, as a scipy CSR matrix of Vocabulary.features."""
+def count_matrix(papers: Sequence[Paper], vocab: Vocabulary, fields: Sequence[tuple[str, float]]) -> Any:
+    """Papers x vocabulary, as a scipy CSR matrix of Vocabulary.counts."""
     from scipy.sparse import csr_matrix
 
     indptr, indices, data = [0], [], []  # type: tuple[list[int], list[int], list[float]]
     for paper in papers:
-        feats = vocab.features(paper, fields)
-        indices.extend(feats)
-        data.extend(feats.values())
+        counts = vocab.counts(paper, fields)
+        indices.extend(counts)
+        data.extend(counts.values())
         indptr.append(len(indices))
     return csr_matrix((data, indices, indptr), shape=(len(papers), len(vocab)), dtype=float)
 
 
-def factor(prior: Sequence[float], learned: Sequence[float]) -> float:
-    """The factor from model units (logits) to score units, for decided papers' profile scores
-    (prior) and model outputs (learned) (see the module's docstring)."""
+def idf_of(counts: Any) -> Any:
+    """ln((n + 1) / (df + 1)) + 1 of each column, df the rows that hold it (scikit-learn's smooth idf)."""
     import numpy as np
 
-    n = len(prior)
-    spread_prior, spread_learned = float(np.std(prior)), float(np.std(learned))
-    return n / (n + HALF_WAY) * (spread_prior or 1.0) / (spread_learned or 1.0)
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((n + 1) / (df + 1)) + 1
 
 
-def fit(features, labels: Sequence[bool]):  # type: ignore[no-untyped-def]
-    """The word coefficients (a numpy array) of a balanced L2 logistic regression, or None when the
-    labels hold only one class.
+def values_of(counts: Any, idf: Any) -> Any:
+    """The tf-idf values: counts x idf, each row scaled to unit length."""
+    from scipy.sparse import diags
+    from sklearn.preprocessing import normalize
 
-    Only the words of the labelled papers are given to the solver: under an L2 penalty a word no
-    labelled paper holds has coefficient 0 anyway, and the solver's time grows with the words it is
-    given. liblinear (coordinate descent in the dual) suits these few-rows, many-words problems:
-    on Cohen_2006_Triptans it fits in a tenth of lbfgs' time."""
+    return normalize(counts @ diags(idf))
+
+
+def fit(values: Any, labels: Sequence[bool]) -> Any:
+    """The coefficients (a numpy array) of a balanced L2 logistic regression, or None when the
+    labels hold only one class. liblinear (coordinate descent in the dual) suits these few-rows,
+    many-words problems: on Cohen_2006_Triptans it fits in a tenth of lbfgs' time."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
     y = np.asarray(labels, dtype=bool)
     if y.all() or not y.any():
         return None
-    used = np.unique(features.indices)
     model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
-    model.fit(features[:, used], y)
-    coef = np.zeros(features.shape[1])
-    coef[used] = model.coef_[0]
-    return coef
+    model.fit(values, y)
+    return model.coef_[0]
+
+
+def factor(prior: Sequence[float], learned: Sequence[float]) -> float:
+    """From model units (logits) to score units (see the module's docstring)."""
+    import numpy as np
+
+    n = len(prior)
+    spread_prior, spread_learned = float(np.std(prior)), float(np.std(learned))
+    return MODEL_WEIGHT * n / (n + HALF_WAY) * (spread_prior or 1.0) / (spread_learned or 1.0)
 
 
 @dataclass(frozen=True)
-class Learned:
-    """What the decisions taught one profile."""
+class WordModel:
+    """What decisions taught one profile: a weight per word (score units per unit of tf-idf value)."""
 
-    profile: str
+    words: tuple[str, ...]
+    idf: tuple[float, ...]
+    weights: tuple[float, ...]
+    fields: tuple[tuple[str, float], ...]
     keeps: int
     skips: int
-    words: tuple[Term, ...]
-    """Learned words as terms (exact, from_decisions), largest weight first."""
+    _vocab: list[Vocabulary] = field(default_factory=list, compare=False, hash=False, repr=False)
 
     @property
-    def labels(self) -> int:
-        return self.keeps + self.skips
+    def vocabulary(self) -> Vocabulary:
+        if not self._vocab:
+            self._vocab.append(Vocabulary(self.words))
+        return self._vocab[0]
+
+    def values(self, paper: Paper) -> dict[int, float]:
+        """The paper's tf-idf value of each word of the model it holds (unit length over them all)."""
+        raw = {i: c * self.idf[i] for i, c in self.vocabulary.counts(paper, self.fields).items()}
+        norm = math.sqrt(sum(v * v for v in raw.values()))
+        return {i: v / norm for i, v in raw.items()} if norm else {}
+
+    def matches(self, paper: Paper) -> tuple[Match, ...]:
+        """One match per word with a weight, largest contribution first: what `explain` lists."""
+        out = []
+        for i, value in self.values(paper).items():
+            weight = self.weights[i]
+            if weight:
+                out.append(Match(term=self.words[i], field="words", text=self.words[i], similarity=100.0, count=1,
+                                 term_weight=round(weight, 4), field_weight=round(value, 4),
+                                 contribution=round(weight * value, 4), from_decisions=True))
+        return tuple(sorted(out, key=lambda m: (-abs(m.contribution), m.term)))
+
+    def score(self, paper: Paper) -> float:
+        """The learned part of the paper's score: the sum of matches' contributions."""
+        return round(sum(round(self.weights[i] * v, 4) for i, v in self.values(paper).items() if self.weights[i]), 4)
+
+    def strongest(self, n: int) -> list[tuple[str, float]]:
+        """The n words with the largest weights (either sign), as (word, weight)."""
+        ranked = sorted(zip(self.words, self.weights, strict=True), key=lambda ww: (-abs(ww[1]), ww[0]))
+        return [(w, weight) for w, weight in ranked[:n] if weight]
 
 
-def learn(profile: Profile, decided: Sequence[tuple[Paper, bool]], prior: Sequence[float],
-          max_words: int = MAX_WORDS) -> Learned:
-    """Fit the model on the decided papers (True = keep); prior: their scores under the profile as it
-    is scored (calibrated or plain), which set the scale of the learned weights. The max_words
-    largest weights are kept."""
-    keeps = sum(1 for _, kept in decided if kept)
-    skips = len(decided) - keeps
-    if not keeps or not skips:
-        return Learned(profile.name, keeps, skips, ())
+def fit_model(profile: Profile, decided: Sequence[tuple[Paper, bool]], prior: Sequence[float]) -> WordModel | None:
+    """The model of the decided papers (True = keep); prior: their scores under the profile as it
+    is scored (calibrated or plain), which set the scale of the weights. None without a keep and a skip."""
+    labels = [kept for _, kept in decided]
+    if all(labels) or not any(labels):
+        return None
     papers = [p for p, _ in decided]
-    vocab = Vocabulary(p.title + " \n " + p.abstract for p in papers)
-    features = feature_matrix(papers, vocab, profile.fields)
-    coef = fit(features, [kept for _, kept in decided])
-    if coef is None:  # pragma: no cover - both classes are present
-        return Learned(profile.name, keeps, skips, ())
-    to_score = factor(prior, features @ coef)
-    weights = sorted(((round(float(c) * to_score, 4), w) for c, w in zip(coef, vocab.words, strict=True)),
-                     key=lambda cw: (-abs(cw[0]), cw[1]))
-    terms = tuple(Term(w, weight=c, exact=True, from_decisions=True) for c, w in weights[:max_words]
-                  if abs(c) >= MIN_WEIGHT)
-    return Learned(profile.name, keeps, skips, terms)
-
-
-def with_words(profile: Profile, learned: Learned | None) -> Profile:
-    """The profile with the learned words as extra terms (the profile itself without any)."""
-    if learned is None or not learned.words:
-        return profile
-    return replace(profile, terms=tuple(t for t in profile.terms if not t.from_decisions) + learned.words)
+    vocab = Vocabulary.of_texts(p.title + " \n " + p.abstract for p in papers)
+    counts = count_matrix(papers, vocab, profile.fields)
+    idf = idf_of(counts)
+    values = values_of(counts, idf)
+    coef = fit(values, labels)
+    to_score = factor(prior, values @ coef)
+    return WordModel(tuple(vocab.words), tuple(float(x) for x in idf), tuple(float(c) * to_score for c in coef),
+                     profile.fields, sum(labels), len(labels) - sum(labels))
 
 
 def profile_scores(profile: Profile, papers: Sequence[Paper]) -> tuple[list[float], list[bool]]:
     """Each paper's score under the profile before min_score (which applies to the score with the
     learned part), and whether an exclude or require rule drops it."""
-    scorer = Scorer([replace(profile, min_score=-math.inf)])
+    scorer = Scorer([replace(profile, min_score=-math.inf, model=None)])
     cp = scorer.compiled[0]
     scores, dropped = [], []
     for start in range(0, len(papers), 256):
@@ -198,15 +228,17 @@ def profile_scores(profile: Profile, papers: Sequence[Paper]) -> tuple[list[floa
 
 
 def teacher(decided: Mapping[str, Sequence[tuple[Paper, bool]]]) -> Callable[[list[Profile]], list[Profile]]:
-    """What rank applies to the profiles as scored: each profile with decisions gets the words they
-    teach (see learn), its decided papers' scores under the profile as scored setting their scale."""
+    """What rank applies to the profiles as scored: each profile with decisions gets the model they
+    teach (see fit_model), its decided papers' scores under the profile as scored setting its scale."""
     def teach(profiles: list[Profile]) -> list[Profile]:
         out = []
         for profile in profiles:
             papers = decided.get(profile.name, ())
             if papers:
                 prior, _ = profile_scores(profile, [p for p, _ in papers])
-                profile = with_words(profile, learn(profile, papers, prior))
+                model = fit_model(profile, papers, prior)
+                if model is not None:
+                    profile = replace(profile, model=model)
             out.append(profile)
         return out
 

@@ -6,7 +6,10 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from papertriage.learning import WordModel
 
 T = TypeVar("T")
 
@@ -250,8 +253,6 @@ class Term:
     def scope(self, variant: int) -> tuple[str, ...]:
         """The fields variant (0 the term, 1.. its aliases) is looked for in; () for all of them."""
         return self.scopes[variant] if self.scopes else ()
-    from_decisions: bool = False
-    """A word learned from the decisions made for the profile (see learning); its weight may be negative."""
 
 
 @dataclass(frozen=True)
@@ -272,16 +273,14 @@ class Profile:
     concepts: str = "any"
     """'all': the terms are concepts joined by AND (an imported search string), and each
     contribution is scaled by the share of them the paper matches (see Match.coverage)."""
+    model: WordModel | None = None
+    """What the decisions made for the profile taught it (see learning); its words' contributions
+    add to the score. None without decisions."""
 
     @property
     def learned(self) -> list[str]:
         """The related words calibration learned from a listing (none in a profile as written)."""
         return [t.term for t in self.terms if t.learned]
-
-    @property
-    def decided_words(self) -> list[Term]:
-        """The words learned from the decisions made for this profile (none without decisions)."""
-        return [t for t in self.terms if t.from_decisions]
 
 
 @dataclass(frozen=True)
@@ -310,7 +309,8 @@ class Match:
     """For a profile with `concepts: all`: the share of its terms (concepts) the paper matches
     whole in some field, which scales every contribution; 1 otherwise."""
     from_decisions: bool = False
-    """The term is a word learned from the decisions made for the profile."""
+    """A word of the profile's model learned from decisions (see learning.WordModel.matches):
+    term_weight is its weight, field_weight the paper's tf-idf value of it (field "words")."""
 
     @property
     def whole(self) -> bool:

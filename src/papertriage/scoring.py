@@ -37,9 +37,7 @@ def contribution(concept: _Concept, field_weight: float, similarity: float, coun
                  coverage: float = 1.0) -> float:
     """weight x rarity x field weight x similarity/100 x saturation(count) x share x coverage, from
     the similarity rounded as the explanation shows it, so the explanation reproduces the score exactly.
-    A word learned from decisions is a term of the model (see learning): coverage does not scale it."""
-    if concept.from_decisions:
-        coverage = 1.0
+    """
     return round(concept.weight * concept.rarity * field_weight * round(similarity, 1) / 100 * saturate(count) * share
                  * coverage, 4)
 
@@ -113,7 +111,6 @@ class _Concept:
     nested: frozenset[int] = frozenset()
     """Variants holding another variant (see nested_variants): their hits count only where the
     term has no other hit in the field."""
-    from_decisions: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,7 +182,7 @@ class Scorer:
                                  for i, scope in variants.items() if w in patterns[i].forms and len(patterns[i].words) > 1])
                 scopes = (*variants.values(), *parts.values()) if t.scopes else ()
                 concept_list.append(_Concept(t.term, t.weight, tuple(variants), tuple(parts), t.rarity, t.learned,
-                                             scopes, nested_variants(tuple(variants), patterns), t.from_decisions))
+                                             scopes, nested_variants(tuple(variants), patterns)))
             concepts = tuple(concept_list)
             compiled.append(_CompiledProfile(
                 prof,
@@ -203,6 +200,8 @@ class Scorer:
         self._contributions: dict[tuple[int, int, int, float, int, float, float], float] = {}
         """(profile, concept, field, similarity, count, share, coverage) -> contribution (see _contribution)."""
         self.fields = sorted({f for prof in profiles for f, _ in prof.fields})
+        self.models = any(prof.model is not None for prof in profiles)
+        """Some profile has a model learned from decisions: every paper is scored, matched or not."""
 
     def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
         return self.field_hits_many([paper])[0]
@@ -238,21 +237,27 @@ class Scorer:
         """
         if (cp.exclude or cp.require) and not self.allows(cp, hits):
             return None
+        model = cp.profile.model if paper is not None else None
         if not with_matches:
             total, whole = self._total(cp, hits)
+            if model is not None:
+                learned = model.score(paper)  # type: ignore[arg-type]
+                if learned:
+                    total, whole = round((total or 0.0) + learned, 4), whole or learned > 0
             return (total, (), whole) if total is not None and total >= cp.profile.min_score else None
         items = self._items(cp, hits)
-        if not items:
+        learned_matches = model.matches(paper) if model is not None else ()  # type: ignore[arg-type]
+        if not items and not learned_matches:
             return None
         # in config order of terms and fields, the words of a term in the term's order
         items.sort(key=lambda item: (item[0], item[1], cp.concepts[item[0]].parts.index(item[2]) if item[2] >= 0 else -1))
         coverage = _coverage(cp, {c for c, _, i, *_ in items if i < 0})
         matches = tuple(self._match(cp.concepts[c], *cp.profile.fields[f], hit, count, share, paper, coverage)
-                        for c, f, _, hit, count, share in items)
+                        for c, f, _, hit, count, share in items) + learned_matches
         score = round(sum(m.contribution for m in matches), 4)
-        # a match to show: a term found whole, or a word the decisions taught (the user vouched for it)
-        shown = any(m.whole or m.from_decisions for m in matches)
-        return (score, matches, shown) if score >= cp.profile.min_score else None
+        # a paper the decisions favour is worth showing even when no term of the profile is in it
+        whole = any(m.whole for m in matches) or sum(m.contribution for m in learned_matches) > 0
+        return (score, matches, whole) if score >= cp.profile.min_score else None
 
     @staticmethod
     def allows(cp: _CompiledProfile, hits: dict[str, dict[int, FieldHit]]) -> bool:
@@ -335,7 +340,7 @@ class Scorer:
                 best_of, counts, parts = self._field_terms(cp, f, field_hits)
                 for c, best in best_of.items():
                     total += contribution_of(cp, c, f, best.similarity, counts[c], 1.0)
-                    whole = whole or not cp.concepts[c].learned  # a word taught by decisions counts, as the user vouched for it
+                    whole = whole or not cp.concepts[c].learned
                 for c, _, hit in parts:
                     total += contribution_of(cp, c, f, hit.similarity, hit.count, shares[c])
                 found = found or bool(best_of or parts)
@@ -359,8 +364,7 @@ class Scorer:
         return Match(term=concept.term, field=field_name, text=text, similarity=round(best.similarity, 1),
                      count=count, term_weight=concept.weight, field_weight=field_weight,
                      contribution=contribution(concept, field_weight, best.similarity, count, share, coverage),
-                     share=share, rarity=concept.rarity, learned=concept.learned,
-                     coverage=1.0 if concept.from_decisions else coverage, from_decisions=concept.from_decisions)
+                     share=share, rarity=concept.rarity, learned=concept.learned, coverage=coverage)
 
     def score(self, paper: Paper, *, detail: bool = True, whole_first: bool = False) -> Scored:
         """The paper's best profile (first in config order on a tie), or score 0 and no profile.
@@ -379,7 +383,7 @@ class Scorer:
     def _best(self, paper: Paper, hits: dict[str, dict[int, FieldHit]], detail: bool, whole_first: bool) -> Scored:
         best: tuple[float, tuple[Match, ...], bool] | None = None
         name = None
-        if any(hits.values()):
+        if self.models or any(hits.values()):
             for cp in self.compiled:
                 result = self.score_profile(cp, hits, paper, with_matches=detail)
                 if result and (best is None or (whole_first and result[2], result[0]) > (whole_first and best[2], best[0])):
@@ -393,7 +397,8 @@ class Scorer:
         hits = self.field_hits(paper)
         out = {}
         for cp in self.compiled:
-            result = self.score_profile(cp, hits, with_matches=False) if any(hits.values()) else None
+            result = (self.score_profile(cp, hits, paper, with_matches=False) if self.models or any(hits.values())
+                      else None)
             out[cp.profile.name] = result[0] if result else 0.0
         return out
 

@@ -8,16 +8,17 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from papertriage.evaluation import paper_key, tie_key
-from papertriage.learning import Vocabulary, factor, feature_matrix, fit, profile_scores
-from papertriage.models import Match, Paper, Profile, Scored, Term
+from papertriage.learning import Vocabulary, WordModel, count_matrix, factor, fit, idf_of, profile_scores, values_of
+from papertriage.models import Paper, Profile, Scored
 from papertriage.scoring import Scorer
 
-SKIP_RUN_SHARE = 0.10
+SKIP_RUN_SHARE = 0.15
 SKIP_RUN_MIN = 100
 """It is suggested to stop once the last SKIP_RUN_SHARE of the listing (at least SKIP_RUN_MIN
-papers) were screened in a row without a keep: in the learning benchmark (README) this stopped
-with 95% of the relevant papers found on 16 of the 18 SYNERGY sets, after 63% of a set on average;
-the knee rule of Cormack and Grossman (2016) was as safe (17 of 18) only by screening 95%."""
+papers) were screened in a row without a keep. Chosen on the 18 SYNERGY sets (one shuffle, profile
+prior, benchmarks/learning.py), so not a held-out figure: it stopped with 95% of the relevant papers
+found on 16 of them, after 67% of a set on average; 10% of the listing stopped on 14 (after 60%);
+the knee rule of Cormack and Grossman (2016) was as safe (17 of 18) only by screening 94%."""
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,16 @@ class Screener:
         self.prior = np.asarray(prior, dtype=float)
         self.dropped = np.asarray(dropped, dtype=bool)
         """Papers an exclude or require rule of the profile drops: they come after all others."""
-        self.vocab = Vocabulary(p.title + " \n " + p.abstract for p in self.papers)
-        self.features = feature_matrix(self.papers, self.vocab, self.profile.fields)
+        self.vocab = Vocabulary.of_texts(p.title + " \n " + p.abstract for p in self.papers)
+        self.counts = count_matrix(self.papers, self.vocab, self.profile.fields)
         order = sorted(range(len(self.papers)), key=lambda i: tie_key(paper_key(self.papers[i])))
         self._tie = np.empty(len(self.papers), dtype=np.int64)
         self._tie[order] = np.arange(len(self.papers))
         self.decisions: dict[int, str] = {}
         self.history: list[int] = []
         """Indices in the order they were decided."""
-        self._coef = None
-        self._factor = 0.0
+        self.model: WordModel | None = None
+        """The model of the decisions so far, as rank would learn it from them (see learning)."""
         self._fitted_at = 0
         self.fits = 0
         """How many times the model has been fitted (simulate checks the stopping rule after each)."""
@@ -113,18 +114,28 @@ class Screener:
             self._fit()
 
     def _fit(self) -> None:
+        """learning.fit_model on the labelled papers, its words those of the labelled papers, its idf
+        among them; the learned part of every paper's score from it."""
+        import numpy as np
+
         labelled = self._labelled()
         labels = [self.decisions[i] == "keep" for i in labelled]
         self._fitted_at = len(labelled)
         self.fits += 1
-        coef = fit(self.features[labelled], labels) if labelled else None
-        if coef is None:
-            self._coef, self._factor, self.scores = None, 0.0, self.prior.copy()
+        if all(labels) or not any(labels):
+            self.model, self.scores = None, self.prior.copy()
             return
-        self._coef = coef
-        learned = self.features @ coef
-        self._factor = factor(list(self.prior[labelled]), list(learned[labelled]))
-        self.scores = self.prior + self._factor * learned
+        held = self.counts[labelled]
+        used = np.unique(held.indices)
+        idf = idf_of(held[:, used])
+        values = values_of(self.counts[:, used], idf)
+        coef = fit(values[labelled], labels)
+        learned = values @ coef
+        to_score = factor(list(self.prior[labelled]), list(learned[labelled]))
+        self.model = WordModel(tuple(self.vocab.words[j] for j in used), tuple(float(x) for x in idf),
+                               tuple(float(c) * to_score for c in coef), self.profile.fields, sum(labels),
+                               len(labels) - sum(labels))
+        self.scores = self.prior + to_score * learned
 
     def ranking(self) -> list[int]:
         """The unscreened papers, best first (ties by a hash of the paper, never by file order)."""
@@ -153,25 +164,12 @@ class Screener:
     def score(self, index: int) -> float:
         return float(self.scores[index])
 
-    def learned_terms(self, index: int | None = None) -> tuple[Term, ...]:
-        """The learned words as terms (those in paper index only, when given), largest weight first."""
-        if self._coef is None:
-            return ()
-        if index is None:
-            columns = [int(j) for j in self._coef.nonzero()[0]]
-        else:
-            row = self.features[index]
-            columns = [int(j) for j in row.indices if self._coef[j] != 0]
-        terms = [Term(self.vocab.words[j], weight=float(self._coef[j] * self._factor), exact=True, from_decisions=True)
-                 for j in columns]
-        return tuple(sorted(terms, key=lambda t: (-abs(t.weight), t.term)))
-
     def explained(self, index: int) -> Scored:
         """The paper's score with every contribution: the profile's matches and the learned words'
         (whose contributions, unrounded, sum with the profile's to score(index))."""
         from dataclasses import replace
 
-        profile = replace(self.profile, terms=self.profile.terms + self.learned_terms(index), min_score=-math.inf)
+        profile = replace(self.profile, model=self.model, min_score=-math.inf)
         return Scorer([profile]).score_for(self.papers[index], profile.name)
 
     def stopping(self) -> Stopping:
@@ -183,7 +181,3 @@ class Screener:
         rate = sum(recent) / len(recent) if recent else 0.0
         return Stopping(len(self.history), sum(gains), len(self.papers), round(rate / 2 * left), stop, reason)
 
-
-def contributions(scored: Scored) -> list[Match]:
-    """The matches of a score, the profile's first, then the learned words by weight."""
-    return sorted(scored.matches, key=lambda m: (m.from_decisions, -abs(m.contribution) if m.from_decisions else 0))

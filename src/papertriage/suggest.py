@@ -4,13 +4,14 @@ whose matches were mostly skipped."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Sequence
 
 from papertriage.calibration import GENERIC
 from papertriage.errors import InputError
-from papertriage.learning import MAX_WORDS, learn, learnable, profile_scores
+from papertriage.learning import WordModel, fit_model, learnable, profile_scores
 from papertriage.matching import stem, words
 from papertriage.models import Paper, Profile
 from papertriage.scoring import Scorer
@@ -35,7 +36,8 @@ GENERIC_STEMS = frozenset(stem(w) for w in GENERIC)
 class Suggestion:
     text: str
     weight: float
-    """The learned weight (score units, as a term weight with rarity 1)."""
+    """What the word adds to a kept paper's score that holds it, per unit of term weight x field
+    weight x saturation: the weight that, as a term (rarity 1), would add as much (on average)."""
     kept: int
     skipped: int
 
@@ -73,7 +75,9 @@ def suggest(profile: Profile, decided: Sequence[tuple[Paper, bool]], top: int = 
         raise InputError(f"profile {profile.name!r} has {keeps} keeps and {skips} skips; suggestions need at least one "
                          "of each (papertriage mark ID --keep / --skip, or decisions import)")
     prior, _ = profile_scores(profile, [p for p, _ in decided])
-    learned = learn(profile, decided, prior, max_words=MAX_WORDS * 10)
+    model = fit_model(profile, decided, prior)
+    assert model is not None  # both kinds of decision are there
+    weights = term_weights(model, [p for p, kept in decided if kept])
     own = {stem(w) for t in profile.terms for text in (t.term, *t.aliases) for w in words(text)}
     held = _holding(decided)
 
@@ -83,16 +87,16 @@ def suggest(profile: Profile, decided: Sequence[tuple[Paper, bool]], top: int = 
 
     base = keeps / len(decided)
     terms, excludes = [], []
-    for t in learned.words:
-        st = stem(t.term)
+    for word, weight in sorted(weights.items(), key=lambda ww: (-abs(ww[1]), ww[0])):
+        st = stem(word)
         if st in own or st in GENERIC_STEMS:
             continue
         kept, skipped = counts(st, False)
-        if t.weight > 0 and kept >= MIN_KEPT and kept / (kept + skipped) >= LIFT * base:
-            terms.append(Suggestion(t.term, t.weight, kept, skipped))
-        elif t.weight < 0 and kept == 0 and skipped >= MIN_SKIPPED and skipped * base >= MIN_EXPECTED:
-            excludes.append(Suggestion(t.term, t.weight, kept, skipped))
-    weight_of = {stem(t.term): t.weight for t in learned.words}
+        if weight > 0 and kept >= MIN_KEPT and kept / (kept + skipped) >= LIFT * base:
+            terms.append(Suggestion(word, weight, kept, skipped))
+        elif weight < 0 and kept == 0 and skipped >= MIN_SKIPPED and skipped * base >= MIN_EXPECTED:
+            excludes.append(Suggestion(word, weight, kept, skipped))
+    weight_of = {stem(word): weight for word, weight in weights.items()}
     phrases = []
     for key in sorted({pair for _, pairs, kept in held if kept for pair in pairs}):
         a, b = key.split(" ")
@@ -105,6 +109,17 @@ def suggest(profile: Profile, decided: Sequence[tuple[Paper, bool]], top: int = 
     phrases.sort(key=lambda s: (-s.kept, s.skipped, s.text))
     return Suggestions(profile.name, keeps, skips, tuple(terms[:top]), tuple(phrases[:top]), tuple(excludes[:top]),
                        _skipped_terms(profile, decided, base))
+
+
+def term_weights(model: WordModel, kept: Sequence[Paper]) -> dict[str, float]:
+    """Per word of the model: its weight x idf / the length of the median kept paper's tf-idf vector."""
+    lengths = []
+    for paper in kept:
+        raw = [c * model.idf[i] for i, c in model.vocabulary.counts(paper, model.fields).items()]
+        lengths.append(math.sqrt(sum(v * v for v in raw)) or 1.0)
+    typical = sorted(lengths)[len(lengths) // 2] if lengths else 1.0
+    return {w: round(weight * idf / typical, 4) for w, weight, idf in zip(model.words, model.weights, model.idf,
+                                                                            strict=True) if weight}
 
 
 def _spelling(pair: str, decided: Sequence[tuple[Paper, bool]]) -> str:
