@@ -477,11 +477,13 @@ def test_partial_only_is_the_same_with_or_without_the_matches() -> None:
     """rank decides what to hold from scores without matches, and shows the matches: both must agree
     that a paper matched only by lone words or related words learned from the listing is no match, and
     that one matched by a word the decisions taught is shown (the user vouched for that word)."""
+    from papertriage.learning import WordModel
     from papertriage.models import Profile, Term, make_paper
     from papertriage.scoring import Scorer
 
-    profile = Profile("p", (Term("graph routing"), Term("sparsity", learned=True, exact=True),
-                            Term("router", from_decisions=True, exact=True, weight=0.5)))
+    fields = (("title", 3.0), ("abstract", 1.0))
+    profile = Profile("p", (Term("graph routing"), Term("sparsity", learned=True, exact=True)), fields=fields,
+                      model=WordModel(("router",), (1.0,), (0.5,), fields, keeps=1, skips=1))
     scorer = Scorer([profile])
     papers = [make_paper(title=t, abstract="", source="test") for t in
               ("Routing at scale", "Sparsity everywhere", "A router", "Graph routing", "Nothing here")]
