@@ -37,8 +37,9 @@ def fold(text: str) -> str:
     become word breaks in `words`; soft hyphens and joiners go."""
     if text.isascii():
         return text.lower()
-    # the combining marks NFKD splits off the letters go; Python looks only at characters from U+0300
-    return _MAYBE_COMBINING.sub(_unless_combining, unicodedata.normalize("NFKD", text)).casefold()
+    # the combining marks NFKD splits off the letters go, after case folding as in _word_bytes (a
+    # combining mark may fold to a letter: U+0345 to ι); Python looks only at characters from U+0300
+    return _MAYBE_COMBINING.sub(_unless_combining, unicodedata.normalize("NFKD", text).casefold())
 
 
 _FIELD_BREAK = "\x00"

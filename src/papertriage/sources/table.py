@@ -132,6 +132,9 @@ def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         return
+    except csv.Error as exc:  # a lone carriage return in the header line, say
+        ctx.skip("row 1 (the header)", f"broken CSV ({exc})")
+        return
     cols = {key: _pick(header, key) for key in _COLUMNS}
     wos = "ut" in header and "ti" in header
     if cols["title"] is None:
