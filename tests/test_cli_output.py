@@ -123,3 +123,13 @@ def test_seen_list_after_a_rank(tmp_path: Path) -> None:
     assert [line[10:] for line in run.stdout.splitlines()] == [  # after the date shown
         "  title:3e17882a3c42c9ea  Pruning Vision Transformers by Token Merging"]  # the only whole match
     assert cli("seen", "clear", "--state", state).stderr == "forgot 1 papers\n"
+
+
+def test_format_choices_come_from_the_registries() -> None:
+    from papertriage.cli import ParseFormat, RankFormat
+    from papertriage.exports import WRITERS, formats
+    from papertriage.exports.records import WRITERS as RECORD_WRITERS
+
+    assert [f.value for f in RankFormat] == list(WRITERS) == list(formats())
+    assert [f.value for f in ParseFormat] == list(RECORD_WRITERS)
+    assert "--format <table|md|csv|json|jsonl|bibtex|ris>" in cli("rank", "--help").stdout

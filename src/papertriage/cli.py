@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, TypeV
 import typer
 
 from papertriage import __version__
+from papertriage import exports as _exports
 from papertriage.errors import PapertriageError
+from papertriage.exports import records as _records
 
 if TYPE_CHECKING:
     from papertriage.models import Profile
@@ -29,24 +31,13 @@ app = typer.Typer(
 T = TypeVar("T")
 
 
-class RankFormat(str, Enum):
-    table = "table"
-    md = "md"
-    csv = "csv"
-    json = "json"
-    jsonl = "jsonl"
-    bibtex = "bibtex"
-    ris = "ris"
+# the choices of --format, as typer takes them (str Enums), made from the registries of exports/
+RankFormat = Enum("RankFormat", {name: name for name in _exports.WRITERS}, type=str)  # type: ignore[misc]
+ParseFormat = Enum("ParseFormat", {name: name for name in _records.WRITERS}, type=str)  # type: ignore[misc]
 
 
 class ReportFormat(str, Enum):
     table = "table"
-    json = "json"
-
-
-class ParseFormat(str, Enum):
-    jsonl = "jsonl"
-    csv = "csv"
     json = "json"
 
 
@@ -308,7 +299,7 @@ def summary(stats: dict[str, int], since: Optional[str] = None) -> None:
 @app.command("rank")
 def rank_cmd(
     listings: List[str] = ListingArg,
-    fmt: RankFormat = typer.Option(RankFormat.table, "--format", "-f", help="Output format."),
+    fmt: RankFormat = typer.Option(RankFormat["table"], "--format", "-f", help="Output format."),
     output: Optional[str] = OutputOpt,
     config: Optional[str] = ConfigOpt,
     profile: List[str] = typer.Option([], "-p", "--profile", help="Use only this profile (repeatable)."),
@@ -739,7 +730,7 @@ def simulate_cmd(
 @app.command("parse")
 def parse_cmd(
     listings: List[str] = ListingArg,
-    fmt: ParseFormat = typer.Option(ParseFormat.jsonl, "--format", "-f", help="Output format."),
+    fmt: ParseFormat = typer.Option(ParseFormat["jsonl"], "--format", "-f", help="Output format."),
     output: Optional[str] = OutputOpt,
     source_format: Optional[str] = FromOpt,
     keep_duplicates: bool = KeepDupOpt,
@@ -747,9 +738,6 @@ def parse_cmd(
     """Read LISTINGS into paper records (the record of product.md, one per paper)."""
 
     def run() -> None:
-        import json
-
-        from papertriage.exports.csv_export import paper_row, write_rows
         from papertriage.output import check_output, open_output
         from papertriage.triage import parse_listings
 
@@ -757,16 +745,7 @@ def parse_cmd(
         stats: dict[str, int] = {}
         papers = parse_listings(listings, fmt=source_format, dedupe=not keep_duplicates, warn=warn, stats=stats)
         with open_output(output) as out:
-            if fmt is ParseFormat.jsonl:
-                for paper in papers:
-                    out.write(json.dumps(paper.to_dict(), ensure_ascii=False) + "\n")
-            elif fmt is ParseFormat.json:
-                json.dump([p.to_dict() for p in papers], out, ensure_ascii=False, indent=2)
-                out.write("\n")
-            else:
-                columns = ["id", "title", "abstract", "authors", "n_authors", "organization", "published",
-                           "upvotes", "url", "categories", "source"]
-                write_rows([paper_row(p) for p in papers], columns, out)
+            _records.WRITERS[fmt.value][0](papers, out)
         summary(stats)
 
     guarded(run)
@@ -906,23 +885,11 @@ def profiles_cmd(
         return
 
     def run() -> None:
-        from rich.console import Console
-        from rich.text import Text
-
-        from papertriage.exports import printable
-
         profiles = load_profiles(config, profile, [], None)
-        console = Console(no_color=not use_color(None, color), highlight=False, markup=False, emoji=False)
         if not lint_listing:
-            for p in profiles:
-                console.print(Text(printable(f"{p.name}: {p.description}" if p.description else p.name), style="bold"))
-                for t in p.terms:
-                    extra = f" (aliases: {printable(', '.join(t.aliases))})" if t.aliases else ""
-                    console.print(Text(f"  {printable(t.term)}  weight {t.weight:g}{' exact' if t.exact else ''}{extra}"))
-                if p.exclude:
-                    console.print(Text("  exclude: " + printable(", ".join(p.exclude))))
-                if p.require:
-                    console.print(Text("  require: " + printable(", ".join(p.require))))
+            from papertriage.exports.profiles import render_profiles
+
+            render_profiles(profiles, sys.stdout, use_color(None, color))
             return
         from papertriage.calibration import calibrate
         from papertriage.lint import lint
@@ -1002,19 +969,9 @@ def profiles_import_cmd(
 @app.command("formats")
 def formats_cmd() -> None:
     """List the input formats (and how each is detected) and the output formats."""
-    from papertriage.exports import formats
-    from papertriage.sources import SOURCES
+    from papertriage.exports.catalog import render_formats
 
-    typer.echo("Input formats (detected from the content; force one with --from NAME):")
-    for s in SOURCES:
-        typer.echo(f"  {s.name:<16} {s.description}")
-        typer.echo(f"  {'':<16} detected by: {s.detection}")
-        typer.echo(f"  {'':<16} e.g.: papertriage rank {s.example}")
-    typer.echo("  Any of them may be gzip-compressed; '-' reads stdin; a directory reads every file in it.")
-    typer.echo("")
-    typer.echo("Output formats (rank --format NAME):")
-    for name, desc in formats().items():
-        typer.echo(f"  {name:<16} {desc}")
+    render_formats(sys.stdout)
 
 
 @app.command("where")

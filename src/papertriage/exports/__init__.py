@@ -44,26 +44,28 @@ class ExportOptions:
 Writer = Callable[[list[Scored], TextIO, ExportOptions], None]
 
 
-def _writers() -> dict[str, tuple[Writer, str]]:
-    from papertriage.exports import citations, csv_export, json_export, markdown, table
-
-    return {
-        "table": (table.write, "a ranked table for the terminal (rich)"),
-        "md": (markdown.write, "a Markdown reading list with a checkbox per paper, grouped by profile"),
-        "csv": (csv_export.write, "one row per paper, UTF-8, RFC 4180, formula-safe"),
-        "json": (json_export.write_json, "a JSON array of records with score, profile and matches"),
-        "jsonl": (json_export.write_jsonl, "one JSON record per line with score, profile and matches"),
-        "bibtex": (citations.write_bibtex, "BibTeX entries (eprint = arXiv id) for Zotero, Mendeley, JabRef"),
-        "ris": (citations.write_ris, "RIS records for Zotero, Mendeley, EndNote"),
-    }
+WRITERS: dict[str, tuple[str, str, str]] = {
+    "table": ("table", "write", "a ranked table for the terminal (rich)"),
+    "md": ("markdown", "write", "a Markdown reading list with a checkbox per paper, grouped by profile"),
+    "csv": ("csv_export", "write", "one row per paper, UTF-8, RFC 4180, formula-safe"),
+    "json": ("json_export", "write_json", "a JSON array of records with score, profile and matches"),
+    "jsonl": ("json_export", "write_jsonl", "one JSON record per line with score, profile and matches"),
+    "bibtex": ("citations", "write_bibtex", "BibTeX entries (eprint = arXiv id) for Zotero, Mendeley, JabRef"),
+    "ris": ("citations", "write_ris", "RIS records for Zotero, Mendeley, EndNote"),
+}
+"""The registry of rank's output formats: name -> (module of exports/, its writer, description).
+A module is imported only when its format is written (the CLI reads the names at start-up)."""
 
 
 def writer(name: str) -> Writer:
-    return _writers()[name][0]
+    from importlib import import_module
+
+    module, function, _ = WRITERS[name]
+    return getattr(import_module(f"papertriage.exports.{module}"), function)
 
 
 def formats() -> dict[str, str]:
-    return {name: desc for name, (_, desc) in _writers().items()}
+    return {name: desc for name, (_, _, desc) in WRITERS.items()}
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
