@@ -2,6 +2,7 @@
 
     python benchmarks/speed.py            # all 410 files of the arXiv crawl (120,405 lines)
     python benchmarks/speed.py --files 50 # a quicker look
+    python benchmarks/speed.py --against /tmp/main-tree   # also time another checkout, in the same turns
 
 Prints wall times and ratios: papertriage rank end to end vs the partial and exact peers end to
 end (reading included) and vs the bare read (gzip + json.loads of every line in plain Python), with
@@ -15,11 +16,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from common import CRAWL, REPO, SEED, best_of, load_peers, papertriage_cmd, run_measured
+from common import CRAWL, REPO, SEED, best_of, load_peers, run_measured
 
 PROFILE = REPO / "benchmarks" / "profiles" / "speed.yaml"
 
@@ -70,6 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=0, help="use only the first N daily files (0 = all 410)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measure; the best is kept")
+    parser.add_argument("--against", type=Path, help="another checkout (its src/) whose rank is timed in the same turns")
     args = parser.parse_args()
     if not CRAWL.exists():
         sys.exit(f"benchmark needs {CRAWL}")
@@ -78,11 +81,16 @@ def main() -> int:
         files = files[: args.files]
     peers = load_peers()
     terms = profile_terms()
-    cmd = papertriage_cmd()
+    # this checkout's code, whatever papertriage the environment has installed
+    os.environ["PYTHONPATH"] = str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-c", "from papertriage.cli import run; run()"]
 
     listing = [str(f) for f in files] if args.files else [str(CRAWL)]
     rank = [*cmd, "rank", *listing, "-c", str(PROFILE), "--top", "20", "-f", "jsonl"]
     bare = exact = partial = wall = plain = float("inf")
+    other = {False: float("inf"), True: float("inf")}
+    other_env = {**os.environ, "PYTHONPATH": str(args.against.resolve() / "src")} if args.against else None
+    other_rank = [sys.executable, "-c", "from papertriage.cli import run; run()", *rank[len(cmd):]]
     peak = 0
     for _ in range(max(1, args.repeat)):  # in turns, so that a slow spell of the machine hits all alike
         start = time.perf_counter()
@@ -98,6 +106,11 @@ def main() -> int:
                 plain = min(plain, seconds)
             else:
                 wall = min(wall, seconds)
+            if other_env is not None:
+                seconds, _, result = run_measured(other_rank + ["--plain"] * plain_flag, memory=False, env=other_env)
+                if result.returncode != 0:
+                    sys.exit(f"papertriage of {args.against} failed: {result.stderr.decode()}")
+                other[plain_flag] = min(other[plain_flag], seconds)
     for plain_flag in (False, True):  # memory in runs of their own: sampling it takes some CPU
         peak = max(peak, run_measured(rank + ["--plain"] * plain_flag)[1])
     daily = best_of(5, [*cmd, "rank", str(SEED), "-k", "language model", "-k", "partitioning"]) if SEED.exists() else float("nan")
@@ -114,6 +127,11 @@ def main() -> int:
           f"vs bare read: {wall / bare:.2f}x the time")
     print(f"papertriage --plain vs partial peer: {partial / plain:.1f}x faster; vs bare read: {plain / bare:.2f}x the time")
     print(f"papertriage peak memory (all processes, sampled every 20 ms): {peak / 2**20:.0f} MB")
+    if other_env is not None:
+        for plain_flag, mine in ((False, wall), (True, plain)):
+            name = "rank --top 20" + " --plain" * plain_flag
+            print(f"{name} of {args.against}: {other[plain_flag]:.2f} s; this checkout {mine:.2f} s "
+                  f"({(mine / other[plain_flag] - 1) * 100:+.1f}%)")
     print(f"papertriage rank on the 58-paper Daily Papers copy: {daily:.3f} s (best of 5)")
     print(f"papertriage --help: {helptime:.3f} s (best of 5)")
     return 0
