@@ -93,6 +93,11 @@ def test_papers_are_found_by_id_doi_link_or_title(tmp_path: Path) -> None:
             found = ledger.find(reference)
             assert found is not None and found.id == B.id, reference
         assert ledger.find("a paper never met") is None
+        found = ledger.find("Sparse mixture of exp")  # the start of a title, as typed
+        assert found is not None and found.id == A.id
+        ledger.remember([make_paper(title="Sparse Mixture of Experts, revisited", source="test")])
+        assert ledger.find("Sparse mixture of exp") is None  # two titles begin so: which one is not guessed
+        assert ledger.find("Sparse") is None  # too short to name a paper
         assert ledger.seen_keys() == frozenset()  # remembered, not shown
 
 

@@ -20,6 +20,8 @@ STATE_ENV = "PAPERTRIAGE_STATE"
 SCHEMA_VERSION = 1
 """0: the seen table only (papertriage 0.1); 1: adds the papers and decisions tables."""
 DECISIONS = ("keep", "skip", "maybe")
+MIN_TITLE_START = 12
+"""A reference this long (normalised) may name a paper by the start of its title."""
 
 
 class LedgerError(PapertriageError):
@@ -249,6 +251,18 @@ class Ledger:
             row = self._run("SELECT id, title FROM seen WHERE key = ? OR id = ? LIMIT 1", (key, key)).fetchone()
             if row:
                 return Paper(id=row[0], title=row[1], source="ledger")
+        return self._by_title_start(title_key(reference))
+
+    def _by_title_start(self, start: str) -> Paper | None:
+        """The one paper whose title key begins with this one (a title's first words, at least
+        MIN_TITLE_START characters), as a person types the start of a title; None when none or
+        several do."""
+        if len(start) < len("t:") + MIN_TITLE_START:
+            return None
+        low, high = start, start + "\uffff"
+        rows = self._run("SELECT DISTINCT id, record FROM papers WHERE key >= ? AND key < ? LIMIT 2", (low, high)).fetchall()
+        if len({r[0] for r in rows}) == 1:
+            return Paper.from_dict(json.loads(rows[0][1]))
         return None
 
     def decide(self, paper: Paper, profile: str, decision: str, note: str | None = None) -> Decision:
