@@ -146,6 +146,15 @@ def test_rank_learns_from_decisions_and_says_what(state: str, review: tuple[str,
     assert plain.records() == before.records()
 
 
+def test_the_table_and_markdown_name_the_words_decisions_taught(state: str, review: tuple[str, str]) -> None:
+    csv_path, config = review
+    cli("decisions", "import", csv_path, "-c", config, "--state", state)
+    table = cli("rank", csv_path, "-c", config, "--top", "3", "--width", "120", "--state", state, "--no-record")
+    assert table.exit_code == 0 and "decisions: +" in table.stdout
+    md = cli("rank", csv_path, "-c", config, "-f", "md", "--top", "3", "--state", state, "--no-record")
+    assert md.exit_code == 0 and "  - learned from your decisions: \\+" in md.stdout  # Markdown-escaped
+
+
 def test_explain_lists_the_learned_words_that_sum_to_the_score(state: str, review: tuple[str, str]) -> None:
     csv_path, config = review
     cli("decisions", "import", csv_path, "-c", config, "--state", state)

@@ -51,8 +51,9 @@ def resolve(references: Iterable[str], ledger: Ledger, listing: Sequence[Paper] 
             found.append(paper)
     if missing:
         where = "the listings given or the ledger" if listing else "the ledger (papers shown or decided before)"
-        raise InputError(f"no paper in {where} is {', '.join(map(repr, missing))}; give its id, arXiv id, DOI or "
-                         "title as `rank` shows it, or name the listing that holds it with --in LISTING")
+        raise InputError(f"no paper in {where} is {', '.join(map(repr, missing))}; give its id, arXiv id, DOI, "
+                         "title or the start of its title as `rank` shows them, or name the listing that holds it "
+                         "with --in LISTING")
     return list({p.id: p for p in found}.values())
 
 

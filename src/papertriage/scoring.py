@@ -414,7 +414,7 @@ class Scorer:
         wanted: dict[str, dict[int, str]] = {}
         for m in scored.matches:
             concept = by_term.get(m.term)
-            if concept is None:
+            if concept is None or m.from_decisions:  # a word of the model, not a term (field "words")
                 continue
             kind = "learned" if m.learned or m.from_decisions else "whole" if m.share == 1.0 else "partial"
             kinds = wanted.setdefault(m.field, {})
