@@ -204,13 +204,20 @@ def fit_model(profile: Profile, decided: Sequence[tuple[Paper, bool]], prior: Se
         return None
     papers = [p for p, _ in decided]
     vocab = Vocabulary.of_texts(p.title + " \n " + p.abstract for p in papers)
-    counts = count_matrix(papers, vocab, profile.fields)
+    return model_of(count_matrix(papers, vocab, profile.fields), vocab.words, labels, prior, profile.fields)
+
+
+def model_of(counts: Any, vocabulary: Sequence[str], labels: Sequence[bool], prior: Sequence[float],
+             fields: tuple[tuple[str, float], ...]) -> WordModel:
+    """The model fitted on the counts of labelled papers (rows) of the vocabulary's words (columns,
+    each held by one of them at least), their labels and profile scores: the one rule `rank` and a
+    screening learn by."""
     idf = idf_of(counts)
     values = values_of(counts, idf)
     coef = fit(values, labels)
     to_score = factor(prior, values @ coef)
-    return WordModel(tuple(vocab.words), tuple(float(x) for x in idf), tuple(float(c) * to_score for c in coef),
-                     profile.fields, sum(labels), len(labels) - sum(labels))
+    return WordModel(tuple(vocabulary), tuple(float(x) for x in idf), tuple(float(c) * to_score for c in coef),
+                     fields, sum(labels), len(labels) - sum(labels))
 
 
 def profile_scores(profile: Profile, papers: Sequence[Paper]) -> tuple[list[float], list[bool]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from papertriage.evaluation import paper_key, tie_key
-from papertriage.learning import Vocabulary, WordModel, count_matrix, factor, fit, idf_of, profile_scores, values_of
+from papertriage.learning import Vocabulary, WordModel, count_matrix, model_of, profile_scores, values_of
 from papertriage.models import Paper, Profile, Scored
 from papertriage.scoring import Scorer
 
@@ -114,7 +114,7 @@ class Screener:
             self._fit()
 
     def _fit(self) -> None:
-        """learning.fit_model on the labelled papers, its words those of the labelled papers, its idf
+        """learning.model_of on the labelled papers, its words those of the labelled papers, its idf
         among them; the learned part of every paper's score from it."""
         import numpy as np
 
@@ -125,17 +125,12 @@ class Screener:
         if all(labels) or not any(labels):
             self.model, self.scores = None, self.prior.copy()
             return
-        held = self.counts[labelled]
-        used = np.unique(held.indices)
-        idf = idf_of(held[:, used])
-        values = values_of(self.counts[:, used], idf)
-        coef = fit(values[labelled], labels)
-        learned = values @ coef
-        to_score = factor(list(self.prior[labelled]), list(learned[labelled]))
-        self.model = WordModel(tuple(self.vocab.words[j] for j in used), tuple(float(x) for x in idf),
-                               tuple(float(c) * to_score for c in coef), self.profile.fields, sum(labels),
-                               len(labels) - sum(labels))
-        self.scores = self.prior + to_score * learned
+        used = np.unique(self.counts[labelled].indices)
+        self.model = model_of(self.counts[labelled][:, used], [self.vocab.words[j] for j in used], labels,
+                              list(self.prior[labelled]), self.profile.fields)
+        # every paper's learned part, as model.score would give it one by one
+        values = values_of(self.counts[:, used], np.asarray(self.model.idf))
+        self.scores = self.prior + values @ np.asarray(self.model.weights)
 
     def ranking(self) -> list[int]:
         """The unscreened papers, best first (ties by a hash of the paper, never by file order)."""
