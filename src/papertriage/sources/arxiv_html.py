@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 from papertriage.errors import InputError
 from papertriage.models import Paper, make_paper, squash
-from papertriage.sources.base import ParseContext, iso_date, xml_parser
+from papertriage.sources.base import ParseContext, is_markup, iso_date, xml_parser
 
 NAME = "arxiv-html"
 
@@ -16,8 +16,8 @@ _DAY = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,\s+\d{1,2}\s+[A-Z][a-z
 
 
 def detect(head: str) -> bool:
-    if "<" not in head or head.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
-        return False  # not markup: spares lowering the head of every JSON or text listing
+    if not is_markup(head):
+        return False  # also spares lowering the head of every JSON or text listing
     low = head[:200000].lower()
     if "list-title" in low or "list-identifier" in low:
         return True

@@ -35,6 +35,12 @@ class ParseContext:
         self.warn(f"{self.name}: {where}: {why}; skipped")
 
 
+def is_markup(head: str) -> bool:
+    """Whether a text is XML or HTML: it starts with a tag (after a BOM and blank space). The markup
+    formats ask so first, since a plain text, such as `papertriage formats`, may name their tags."""
+    return head.lstrip("\ufeff \t\r\n").startswith("<")
+
+
 class Parser(Protocol):
     def __call__(self, text: str, ctx: ParseContext) -> Iterator[Paper]: ...
 

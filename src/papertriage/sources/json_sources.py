@@ -13,7 +13,7 @@ import orjson
 
 from papertriage.errors import InputError
 from papertriage.models import Paper, canonical_arxiv_id, make_paper
-from papertriage.sources.base import ParseContext, iso_date
+from papertriage.sources.base import ParseContext, is_markup, iso_date
 from papertriage.sources.feeds import _ANNOUNCE, _ARXIV_TITLE
 
 HF_API = "hf-api"
@@ -110,7 +110,8 @@ def _derived_head(head: str) -> bool:
 
 
 def detect_hf_html(head: str) -> bool:
-    return "DailyPapers" in head and "data-props" in head
+    """Markup holding the page's app data: the DailyPapers component and its data-props."""
+    return is_markup(head) and "DailyPapers" in head and "data-props" in head
 
 
 def detect_json_records(head: str) -> bool:

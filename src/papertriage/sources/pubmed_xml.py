@@ -6,13 +6,15 @@ import re
 from typing import Any, Iterator
 
 from papertriage.models import Paper, make_paper, squash
-from papertriage.sources.base import ParseContext, iso_date, month_number, parse_xml
+from papertriage.sources.base import ParseContext, is_markup, iso_date, month_number, parse_xml
 
 NAME = "pubmed-xml"
 
 
 def detect(head: str) -> bool:
-    return re.search(r"<(PubmedArticleSet|PubmedArticle|PubmedBookArticle)\b", head[:5000]) is not None
+    """A PubMed article element in the first 5,000 characters of markup: the root, behind its
+    declaration and DOCTYPE."""
+    return is_markup(head) and re.search(r"<(PubmedArticleSet|PubmedArticle|PubmedBookArticle)\b", head[:5000]) is not None
 
 
 def _text(node: Any) -> str:
