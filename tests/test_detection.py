@@ -1,11 +1,50 @@
-"""Format detection: what each format recognises as its own, and what it does not."""
+"""Format detection: the most confident format wins, whatever the order of the registry."""
 
 from __future__ import annotations
 
-from papertriage.errors import InputError
-from papertriage.sources import Listing, detect_source
+import random
+import zlib
+from functools import cache
 
-from .conftest import DATA
+import pytest
+
+from papertriage import sources
+from papertriage.errors import InputError
+from papertriage.sources import Listing, decode, detect_source, source_named
+from papertriage.sources.base import Source
+
+from .conftest import CORPORA, DATA
+
+FORMATS = DATA / "formats"
+EXTERNAL = CORPORA / "external"
+HEAD_CHARS = 64 * 1024
+"""The text detection looks at."""
+HEAD_BYTES = 4 * HEAD_CHARS
+"""Bytes read of each file: enough for HEAD_CHARS in any encoding."""
+
+
+FOLDERS = {"tests/data": (DATA, None), "corpora/external": (EXTERNAL, None), "corpora": (CORPORA, EXTERNAL)}
+"""Each folder whose files are detected, and a folder within it left to its own case."""
+
+
+@cache
+def heads(folder: str) -> tuple[Listing, ...]:
+    """The start of every file's text, as detect_source gets it (gzip undone), without reading it all."""
+    root, without = FOLDERS[folder]
+    if not root.exists():
+        pytest.skip(f"{root} is not here (the shared corpora live beside the repository)")
+    found = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.name.startswith(".") or (without and without in path.parents):
+            continue
+        data = path.open("rb").read(HEAD_BYTES)
+        if data[:2] == b"\x1f\x8b":
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, HEAD_BYTES)
+        try:
+            found.append(Listing(str(path), decode(data, str(path), lambda message: None)))
+        except InputError:
+            pass  # a binary file: never handed to detection
+    return tuple(found)
 
 
 def detected(listing: Listing) -> str:
@@ -13,6 +52,72 @@ def detected(listing: Listing) -> str:
         return detect_source(listing).name
     except InputError:
         return "(none)"
+
+
+def orders() -> list[tuple[str, list[Source]]]:
+    """The registry as written, reversed, and shuffled with five seeds."""
+    shuffled = []
+    for seed in range(5):
+        order = list(sources.SOURCES)
+        random.Random(seed).shuffle(order)
+        shuffled.append((f"seed {seed}", order))
+    return [("as written", list(sources.SOURCES)), ("reversed", sources.SOURCES[::-1]), *shuffled]
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDERS))
+def test_the_registry_order_changes_no_detection(folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    listings = heads(folder)
+    assert listings
+    seen: dict[str, dict[str, str]] = {}
+    for label, order in orders():
+        monkeypatch.setattr(sources, "SOURCES", order)
+        for listing in listings:
+            seen.setdefault(listing.name, {})[label] = detected(listing)
+    differing = {name: by_order for name, by_order in seen.items() if len(set(by_order.values())) > 1}
+    assert not differing
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDERS))
+def test_no_real_file_ties_so_the_name_rule_decides_none(folder: str) -> None:
+    ties = {}
+    for listing in heads(folder):
+        head = listing.text[:HEAD_CHARS]
+        confidences = sorted(((s.detect(head), s.name) for s in sources.SOURCES), reverse=True)
+        (best, first), (second, other) = confidences[:2]
+        if best > 0 and best == second:
+            ties[listing.name] = (first, other, best)
+    assert not ties
+
+
+def test_a_tie_goes_to_the_name_sorting_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unsure(head: str) -> float:
+        return 0.5
+
+    made_up = [Source(name, "made up", "anything", unsure, lambda text, ctx: iter(())) for name in ("b-fmt", "a-fmt")]
+    for order in (made_up, made_up[::-1]):
+        monkeypatch.setattr(sources, "SOURCES", order)
+        assert detect_source(Listing("x.txt", "anything")).name == "a-fmt"
+
+
+@pytest.mark.parametrize("fixture,after,expected", [
+    ("formats/sample-mail.txt", "prefers.\n", "arxiv-mail"),
+    ("cli/listing.txt", "serving large models.\n", "hf-text"),
+    ("formats/sample.nbib", "      prefers.\n", "pubmed-medline"),
+], ids=["arxiv-mail", "hf-text", "pubmed-medline"])
+def test_a_line_that_looks_like_a_bibtex_entry_leaves_the_format_alone(fixture: str, after: str, expected: str) -> None:
+    text = (DATA / fixture).read_text(encoding="utf-8")
+    assert after in text
+    text = text.replace(after, after + "@misc{appendix, see there}\n", 1)
+    assert detected(Listing(fixture, text)) == expected
+
+
+def test_an_atom_feed_declaring_the_rss_content_module_is_atom() -> None:
+    text = (FORMATS / "sample-atom.xml").read_text(encoding="utf-8")
+    declared = text.replace("<feed ", '<feed xmlns:content="http://purl.org/rss/1.0/modules/content/" ', 1)
+    assert declared != text
+    assert detected(Listing("feed.xml", declared)) == "arxiv-atom"
+    atom, rss = (source_named(name).detect(declared) for name in ("arxiv-atom", "rss"))
+    assert atom > rss > 0  # decided by the evidence, not by the names' tie rule
 
 
 def test_a_text_that_names_the_tags_of_markup_formats_is_none_of_them() -> None:

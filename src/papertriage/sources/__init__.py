@@ -31,7 +31,7 @@ _HEAD = 64 * 1024
 
 
 def _registry() -> list[Source]:
-    # Order matters: the first source whose detect() accepts the head wins; specific before generic.
+    # The order is only the order `papertriage formats` lists them in: detect_source asks every one.
     from papertriage.sources import (
         arxiv_html,
         arxiv_text,
@@ -200,10 +200,16 @@ def open_listing(name: str, warn: Warn) -> Listing:
 
 
 def detect_source(listing: Listing) -> Source:
+    """The format most confident that the listing's head is its own (see base.Detector for the scale).
+
+    Every format is asked, so the registry's order decides nothing. Two formats are equally sure
+    only of a made-up text (tests/test_detection.py checks that no fixture or corpus file ties);
+    then the format whose name sorts first wins."""
     head = listing.text[:_HEAD]
-    for source in SOURCES:
-        if source.detect(head):
-            return source
+    by_name = sorted(SOURCES, key=lambda s: s.name)  # max keeps the first of equals: the name sorting first
+    confidence, source = max(((s.detect(head), s) for s in by_name), key=lambda c: c[0])
+    if confidence > 0:
+        return source
     raise InputError(
         f"{listing.name}: not a listing papertriage can read; "
         "see `papertriage formats`, or force one with --from FORMAT")

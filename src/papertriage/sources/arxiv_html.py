@@ -15,13 +15,15 @@ _TOTAL = re.compile(r"total of (\d+) entries", re.I)
 _DAY = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}")
 
 
-def detect(head: str) -> bool:
+def detect(head: str) -> float:
+    """0.9 for markup with the listing's class names (list-title, list-identifier), which a feed's
+    escaped HTML may also hold; 0.8 for an HTML page naming arXiv and its "total of N entries"."""
     if not is_markup(head):
-        return False  # also spares lowering the head of every JSON or text listing
+        return 0.0  # also spares lowering the head of every JSON or text listing
     low = head[:200000].lower()
     if "list-title" in low or "list-identifier" in low:
-        return True
-    return "arxiv" in low and "<html" in low and _TOTAL.search(head) is not None
+        return 0.9
+    return 0.8 if "arxiv" in low and "<html" in low and _TOTAL.search(head) is not None else 0.0
 
 
 def _clean_text(node: Any) -> str:

@@ -17,8 +17,10 @@ _FOOTER = re.compile(r"^%%%-{3}%%%.*", re.M | re.S)
 _FIELD = re.compile(r"^([A-Z][A-Za-z\-]+):\s*(.*)$")
 
 
-def detect(head: str) -> bool:
-    return re.search(r"^\\\\\s*\n(?:.*\n){0,3}?(?:arXiv:|Paper:[ \t]*)\S+", head, re.M) is not None and "Title:" in head
+def detect(head: str) -> float:
+    """0.8 for a `\\\\` line with an `arXiv:ID` (or `Paper: ID`) line after it, and a `Title:` line."""
+    mail = "Title:" in head and re.search(r"^\\\\\s*\n(?:.*\n){0,3}?(?:arXiv:|Paper:[ \t]*)\S+", head, re.M) is not None
+    return 0.8 if mail else 0.0
 
 
 def _header(block: str) -> dict[str, str]:

@@ -35,6 +35,24 @@ class ParseContext:
         self.warn(f"{self.name}: {where}: {why}; skipped")
 
 
+Detector = Callable[[str], float]
+"""How sure a format is that a head (the first 64 KB of a listing's text) is its own, from 0 (not
+this format) to 1; `detect_source` takes the most confident. The scale, strongest evidence first:
+
+- 1.0  the format's own frame: its XML root, the JSON shape of its first item, its page's app data,
+       its file header (`FN `);
+- 0.9  its structure named where a neighbour's file may name it too: a namespace on another root,
+       the class names of its page;
+- 0.8  record marks only it writes, at line starts (`PMID- `, `TY  - ` then `ER  -`, `\\` then
+       `arXiv:`), or its page's words;
+- 0.7  an entry line any text could hold (`@type{key,`: an abstract or a CSS rule can start so);
+- 0.6  the loose marks of a format without a syntax (two `N authors` lines);
+- 0.5, 0.3  a shape several formats share (JSON objects with a "title"; a header row naming a title).
+
+A format whose marks can turn up in another format's files scores below that format's own evidence,
+so adding a format cannot take another's files by being listed first."""
+
+
 def is_markup(head: str) -> bool:
     """Whether a text is XML or HTML: it starts with a tag (after a BOM and blank space). The markup
     formats ask so first, since a plain text, such as `papertriage formats`, may name their tags."""
@@ -52,7 +70,7 @@ class Source:
     name: str
     description: str
     detection: str
-    detect: Callable[[str], bool]
+    detect: Detector
     parse: Parser
     example: str = ""
     """A file name a user would pass, for `papertriage formats`."""

@@ -21,13 +21,15 @@ _DETECT = re.compile(r"^[ \t]*@[ \t]*(?:(?:string|preamble|comment)[ \t]*[{(]"
                      r"|[A-Za-z][\w\-]*[ \t]*[{(][ \t]*[^\s,{}()=\"#%]*[ \t]*,)", re.I | re.M)
 
 
-def detect(head: str) -> bool:
-    """An entry of any type (`@software{key,`, `@a{b,`), or a @string/@preamble/@comment, at a line start
-    (CR-only line ends too)."""
+def detect(head: str) -> float:
+    """0.7 for an entry of any type (`@software{key,`, `@a{b,`), or a @string/@preamble/@comment, at a
+    line start (CR-only line ends too): below the tagged formats, whose continuation lines may start so."""
+    if "@" not in head:
+        return 0.0  # a fast scan spares the line-start search (0.5 ms on a 64 KB head)
     head = head.lstrip("\ufeff")
     if "\r" in head:
         head = head.replace("\r\n", "\n").replace("\r", "\n")
-    return _DETECT.search(head) is not None
+    return 0.7 if _DETECT.search(head) else 0.0
 
 
 _ACCENT = re.compile(r"\\([`'^\"~=.])\s*(?:\{\s*(\\?[A-Za-z]?)\s*\}|(\\i|[A-Za-z]))")

@@ -31,23 +31,33 @@ _RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
 
 def _xml_start(head: str) -> str:
     """The head from its root element on: declaration, comments and DOCTYPE (with its subset) skipped."""
-    return re.sub(r"^\ufeff?\s*(<\?xml[^>]*\?>\s*)?((<!--.*?-->|<!DOCTYPE[^\[>]*(\[.*?\])?\s*>)\s*)*", "",
-                  head, flags=re.S)[:2000]
+    skipped = _PROLOGUE.match(head)
+    return head[skipped.end() if skipped else 0:][:2000]  # match, not sub: sub scanned all 64 KB (0.1 ms)
+
+
+_PROLOGUE = re.compile(r"\ufeff?\s*(<\?xml[^>]*\?>\s*)?((<!--.*?-->|<!DOCTYPE[^\[>]*(\[.*?\])?\s*>)\s*)*", re.S)
 
 
 def _wrapped_body(head: str) -> bool:
     return head.lstrip().startswith("{") and '"body"' in head and "<feed" in head
 
 
-def detect_atom(head: str) -> bool:
+def detect_atom(head: str) -> float:
+    """1.0 for an Atom root (<feed> or <entry> in the Atom namespace, or <feed> in the 0.3 draft's) or
+    the arXiv API's response wrapped in JSON, the feed as its body."""
     start = _xml_start(head)
-    return _wrapped_body(head) or (start.startswith(("<feed", "<entry")) and "http://www.w3.org/2005/Atom" in head) or \
+    atom = (start.startswith(("<feed", "<entry")) and "http://www.w3.org/2005/Atom" in head) or \
         (start.startswith("<feed") and _ATOM03 in head)
+    return 1.0 if atom or _wrapped_body(head) else 0.0
 
 
-def detect_rss(head: str) -> bool:
+def detect_rss(head: str) -> float:
+    """1.0 for an <rss> or RDF root; 0.9 for another root with the RSS 1.0 namespace in its start,
+    which an Atom feed declaring the content module (purl.org/rss/1.0/modules/content/) has too."""
     start = _xml_start(head)
-    return start.startswith(("<rss", "<rdf:RDF", "<RDF")) or (start.startswith("<") and "purl.org/rss/1.0" in head[:3000])
+    if start.startswith(("<rss", "<rdf:RDF", "<RDF")):
+        return 1.0
+    return 0.9 if start.startswith("<") and "purl.org/rss/1.0" in head[:3000] else 0.0
 
 
 def parse_atom(text: str, ctx: ParseContext) -> Iterator[Paper]:

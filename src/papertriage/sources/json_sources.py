@@ -97,26 +97,30 @@ def load_json(text: str, ctx: ParseContext) -> Any:
         raise InputError(f"{ctx.name}: JSON nested too deeply; not a paper listing") from None
 
 
-def detect_hf_api(head: str) -> bool:
+def detect_hf_api(head: str) -> float:
+    """1.0 when the first item is {"paper": {...}} (also under "data", or as a Python repr) or the
+    first key an arXiv id: shapes of the API's JSON that plain JSON records never have."""
     start = head.lstrip("\ufeff \t\r\n")
     if not start.startswith(("[", "{")):
-        return False
+        return 0.0
     first_item = re.match(r"""\s*(?:\{[^\[]*?"data"\s*:\s*)?\[\s*(?:\{\s*"paper"\s*:\s*\{|["']\{'paper'\s*:)""", start)
-    return first_item is not None or _derived_head(head)
+    return 1.0 if first_item is not None or _derived_head(head) else 0.0
 
 
 def _derived_head(head: str) -> bool:
     return re.match(r'\s*\{\s*"\d{4}\.\d{4,5}(v\d+)?"\s*:\s*\{', head.lstrip("\ufeff")) is not None
 
 
-def detect_hf_html(head: str) -> bool:
-    """Markup holding the page's app data: the DailyPapers component and its data-props."""
-    return is_markup(head) and "DailyPapers" in head and "data-props" in head
+def detect_hf_html(head: str) -> float:
+    """1.0 for markup holding the page's app data: the DailyPapers component and its data-props."""
+    return 1.0 if is_markup(head) and "DailyPapers" in head and "data-props" in head else 0.0
 
 
-def detect_json_records(head: str) -> bool:
+def detect_json_records(head: str) -> float:
+    """0.5 for JSON with a "title" key: any JSON listing has one, so a format with its own JSON shape
+    (the HF API, the wrapped Atom feed) scores higher on its files."""
     start = head.lstrip("\ufeff \t\r\n")
-    return start.startswith(("{", "[")) and bool(re.search(r'"title"\s*:', head[:200000]))
+    return 0.5 if start.startswith(("{", "[")) and re.search(r'"title"\s*:', head[:200000]) else 0.0
 
 
 def _name(org: Any) -> str | None:

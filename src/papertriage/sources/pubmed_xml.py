@@ -11,10 +11,11 @@ from papertriage.sources.base import ParseContext, is_markup, iso_date, month_nu
 NAME = "pubmed-xml"
 
 
-def detect(head: str) -> bool:
-    """A PubMed article element in the first 5,000 characters of markup: the root, behind its
+def detect(head: str) -> float:
+    """1.0 for a PubMed article element in the first 5,000 characters of markup: the root, behind its
     declaration and DOCTYPE."""
-    return is_markup(head) and re.search(r"<(PubmedArticleSet|PubmedArticle|PubmedBookArticle)\b", head[:5000]) is not None
+    return 1.0 if is_markup(head) and re.search(r"<(PubmedArticleSet|PubmedArticle|PubmedBookArticle)\b", head[:5000]) \
+        else 0.0
 
 
 def _text(node: Any) -> str:

@@ -22,19 +22,27 @@ _WOS_LIST_TAGS = frozenset("AU AF BA BF CA GP BE ED CR C1 EM RI OI".split())
 not more text: `AU Brown, J` then `   Smith, K` are two authors."""
 
 
-def detect_ris(head: str) -> bool:
-    return re.search(r"^TY  ?- ", head[:20000].lstrip("\ufeff"), re.M) is not None and \
+def detect_ris(head: str) -> float:
+    """0.8 for a `TY  - ` line in the first 20,000 characters and an `ER  -`, `TI  - ` or `AU  - ` line."""
+    # each `in` first: it is a fast scan, and a line-start search costs 0.5 ms on a head without the tag
+    ris = "TY " in head[:20000] and re.search(r"^TY  ?- ", head[:20000].lstrip("\ufeff"), re.M) is not None and \
         re.search(r"^(?:ER  ?-|T[I1]  ?- |AU  ?- )", head, re.M) is not None
+    return 0.8 if ris else 0.0
 
 
-def detect_wos(head: str) -> bool:
+def detect_wos(head: str) -> float:
+    """1.0 for the `FN ` file header; 0.8 for `PT J` and `TI ` lines without it."""
     text = head.lstrip("\ufeff")
-    return text.startswith("FN ") or (re.search(r"^PT [A-Z]\s*$", text, re.M) is not None
-                                      and re.search(r"^TI ", text, re.M) is not None)
+    if text.startswith("FN "):
+        return 1.0
+    marks = "PT " in text and re.search(r"^PT [A-Z]\s*$", text, re.M) is not None and \
+        re.search(r"^TI ", text, re.M) is not None
+    return 0.8 if marks else 0.0
 
 
-def detect_medline(head: str) -> bool:
-    return re.search(r"^PMID- ?\d+", head.lstrip("\ufeff"), re.M) is not None
+def detect_medline(head: str) -> float:
+    """0.8 for a `PMID- ` line: no other format starts a line so."""
+    return 0.8 if "PMID-" in head and re.search(r"^PMID- ?\d+", head.lstrip("\ufeff"), re.M) else 0.0
 
 
 Record = list[tuple[str, str, int]]
