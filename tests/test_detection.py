@@ -125,3 +125,14 @@ def test_a_text_that_names_the_tags_of_markup_formats_is_none_of_them() -> None:
     text = (DATA / "golden" / "cli" / "formats.txt").read_text(encoding="utf-8")
     assert "<PubmedArticleSet>" in text and "DailyPapers" in text and "list-title" in text
     assert detected(Listing("formats.txt", text)) == "(none)"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("TY  - JOUR\nTI  - A made-up title\nER  - \n", "ris"),
+    ("PMID- 1\nTI  - A made-up title.\n", "pubmed-medline"),
+    ("PT J\nTI A made-up title\nER\n", "wos-tagged"),
+    ("\\\\\narXiv:2501.00001\nTitle: A made-up title\n", "arxiv-mail"),
+], ids=["ris", "pubmed-medline", "wos-tagged", "arxiv-mail"])
+def test_a_record_mark_on_the_first_line_is_found(text: str, expected: str) -> None:
+    """The only mark at the very start of the text, with no line end before it."""
+    assert detected(Listing("one.txt", text)) == expected

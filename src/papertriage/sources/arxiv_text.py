@@ -6,7 +6,7 @@ import re
 from typing import Iterator
 
 from papertriage.models import Paper, make_paper
-from papertriage.sources.base import ParseContext, iso_date
+from papertriage.sources.base import ParseContext, iso_date, line_starts_with
 
 NAME = "arxiv-mail"
 
@@ -14,12 +14,13 @@ _HEADER_ID = re.compile(r"^(?:arXiv:|Paper:[ \t]*)(\S+)", re.M)
 """`arXiv:2303.00768`, or `Paper: astro-ph/9204001` as listings before 2007 name a paper."""
 _FOOTER = re.compile(r"^%%%-{3}%%%.*", re.M | re.S)
 """The mailing's closing lines (subscription help) after the last entry."""
+_RECORD_START = re.compile(r"^\\\\\s*\n(?:.*\n){0,3}?(?:arXiv:|Paper:[ \t]*)\S+", re.M)
 _FIELD = re.compile(r"^([A-Z][A-Za-z\-]+):\s*(.*)$")
 
 
 def detect(head: str) -> float:
     """0.8 for a `\\\\` line with an `arXiv:ID` (or `Paper: ID`) line after it, and a `Title:` line."""
-    mail = "Title:" in head and re.search(r"^\\\\\s*\n(?:.*\n){0,3}?(?:arXiv:|Paper:[ \t]*)\S+", head, re.M) is not None
+    mail = line_starts_with(head, "\\\\") and "Title:" in head and _RECORD_START.search(head) is not None
     return 0.8 if mail else 0.0
 
 

@@ -6,7 +6,7 @@ import re
 from typing import Iterator
 
 from papertriage.models import Paper, make_paper
-from papertriage.sources.base import ParseContext, iso_date
+from papertriage.sources.base import ParseContext, iso_date, line_starts_with
 
 RIS = "ris"
 WOS = "wos-tagged"
@@ -24,8 +24,8 @@ not more text: `AU Brown, J` then `   Smith, K` are two authors."""
 
 def detect_ris(head: str) -> float:
     """0.8 for a `TY  - ` line in the first 20,000 characters and an `ER  -`, `TI  - ` or `AU  - ` line."""
-    # each `in` first: it is a fast scan, and a line-start search costs 0.5 ms on a head without the tag
-    ris = "TY " in head[:20000] and re.search(r"^TY  ?- ", head[:20000].lstrip("\ufeff"), re.M) is not None and \
+    start = head[:20000].lstrip("\ufeff")
+    ris = line_starts_with(start, "TY ") and re.search(r"^TY  ?- ", start, re.M) is not None and \
         re.search(r"^(?:ER  ?-|T[I1]  ?- |AU  ?- )", head, re.M) is not None
     return 0.8 if ris else 0.0
 
@@ -35,14 +35,15 @@ def detect_wos(head: str) -> float:
     text = head.lstrip("\ufeff")
     if text.startswith("FN "):
         return 1.0
-    marks = "PT " in text and re.search(r"^PT [A-Z]\s*$", text, re.M) is not None and \
+    marks = line_starts_with(text, "PT ") and re.search(r"^PT [A-Z]\s*$", text, re.M) is not None and \
         re.search(r"^TI ", text, re.M) is not None
     return 0.8 if marks else 0.0
 
 
 def detect_medline(head: str) -> float:
     """0.8 for a `PMID- ` line: no other format starts a line so."""
-    return 0.8 if "PMID-" in head and re.search(r"^PMID- ?\d+", head.lstrip("\ufeff"), re.M) else 0.0
+    text = head.lstrip("\ufeff")
+    return 0.8 if line_starts_with(text, "PMID-") and re.search(r"^PMID- ?\d+", text, re.M) else 0.0
 
 
 Record = list[tuple[str, str, int]]
