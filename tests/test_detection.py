@@ -10,7 +10,7 @@ import pytest
 
 from papertriage import sources
 from papertriage.errors import InputError
-from papertriage.sources import Listing, decode, detect_source, source_named
+from papertriage.sources import decode, detect_head, source_named
 from papertriage.sources.base import Source
 
 from .conftest import CORPORA, DATA
@@ -28,8 +28,8 @@ FOLDERS = {"tests/data": (DATA, None), "corpora/external": (EXTERNAL, None), "co
 
 
 @cache
-def heads(folder: str) -> tuple[Listing, ...]:
-    """The start of every file's text, as detect_source gets it (gzip undone), without reading it all."""
+def heads(folder: str) -> tuple[tuple[str, str], ...]:
+    """(name, start of the text) of every file, as detect_source gets it (gzip undone), without reading it all."""
     root, without = FOLDERS[folder]
     if not root.exists():
         pytest.skip(f"{root} is not here (the shared corpora live beside the repository)")
@@ -41,15 +41,15 @@ def heads(folder: str) -> tuple[Listing, ...]:
         if data[:2] == b"\x1f\x8b":
             data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, HEAD_BYTES)
         try:
-            found.append(Listing(str(path), decode(data, str(path), lambda message: None)))
+            found.append((str(path), decode(data, str(path), lambda message: None)))
         except InputError:
             pass  # a binary file: never handed to detection
     return tuple(found)
 
 
-def detected(listing: Listing) -> str:
+def detected(name: str, text: str) -> str:
     try:
-        return detect_source(listing).name
+        return detect_head(text, name).name
     except InputError:
         return "(none)"
 
@@ -66,13 +66,13 @@ def orders() -> list[tuple[str, list[Source]]]:
 
 @pytest.mark.parametrize("folder", sorted(FOLDERS))
 def test_the_registry_order_changes_no_detection(folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    listings = heads(folder)
-    assert listings
+    texts = heads(folder)
+    assert texts
     seen: dict[str, dict[str, str]] = {}
     for label, order in orders():
         monkeypatch.setattr(sources, "SOURCES", order)
-        for listing in listings:
-            seen.setdefault(listing.name, {})[label] = detected(listing)
+        for name, text in texts:
+            seen.setdefault(name, {})[label] = detected(name, text)
     differing = {name: by_order for name, by_order in seen.items() if len(set(by_order.values())) > 1}
     assert not differing
 
@@ -80,12 +80,12 @@ def test_the_registry_order_changes_no_detection(folder: str, monkeypatch: pytes
 @pytest.mark.parametrize("folder", sorted(FOLDERS))
 def test_no_real_file_ties_so_the_name_rule_decides_none(folder: str) -> None:
     ties = {}
-    for listing in heads(folder):
-        head = listing.text[:HEAD_CHARS]
+    for name, text in heads(folder):
+        head = text[:HEAD_CHARS]
         confidences = sorted(((s.detect(head), s.name) for s in sources.SOURCES), reverse=True)
         (best, first), (second, other) = confidences[:2]
         if best > 0 and best == second:
-            ties[listing.name] = (first, other, best)
+            ties[name] = (first, other, best)
     assert not ties
 
 
@@ -96,7 +96,7 @@ def test_a_tie_goes_to_the_name_sorting_first(monkeypatch: pytest.MonkeyPatch) -
     made_up = [Source(name, "made up", "anything", unsure, lambda text, ctx: iter(())) for name in ("b-fmt", "a-fmt")]
     for order in (made_up, made_up[::-1]):
         monkeypatch.setattr(sources, "SOURCES", order)
-        assert detect_source(Listing("x.txt", "anything")).name == "a-fmt"
+        assert detect_head("anything", "x.txt").name == "a-fmt"
 
 
 @pytest.mark.parametrize("fixture,after,expected", [
@@ -108,14 +108,14 @@ def test_a_line_that_looks_like_a_bibtex_entry_leaves_the_format_alone(fixture: 
     text = (DATA / fixture).read_text(encoding="utf-8")
     assert after in text
     text = text.replace(after, after + "@misc{appendix, see there}\n", 1)
-    assert detected(Listing(fixture, text)) == expected
+    assert detected(fixture, text) == expected
 
 
 def test_an_atom_feed_declaring_the_rss_content_module_is_atom() -> None:
     text = (FORMATS / "sample-atom.xml").read_text(encoding="utf-8")
     declared = text.replace("<feed ", '<feed xmlns:content="http://purl.org/rss/1.0/modules/content/" ', 1)
     assert declared != text
-    assert detected(Listing("feed.xml", declared)) == "arxiv-atom"
+    assert detected("feed.xml", declared) == "arxiv-atom"
     atom, rss = (source_named(name).detect(declared) for name in ("arxiv-atom", "rss"))
     assert atom > rss > 0  # decided by the evidence, not by the names' tie rule
 
@@ -124,7 +124,7 @@ def test_a_text_that_names_the_tags_of_markup_formats_is_none_of_them() -> None:
     """`papertriage formats` names <PubmedArticleSet>, data-target="DailyPapers", list-title...: no markup."""
     text = (DATA / "golden" / "cli" / "formats.txt").read_text(encoding="utf-8")
     assert "<PubmedArticleSet>" in text and "DailyPapers" in text and "list-title" in text
-    assert detected(Listing("formats.txt", text)) == "(none)"
+    assert detected("formats.txt", text) == "(none)"
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -135,4 +135,4 @@ def test_a_text_that_names_the_tags_of_markup_formats_is_none_of_them() -> None:
 ], ids=["ris", "pubmed-medline", "wos-tagged", "arxiv-mail"])
 def test_a_record_mark_on_the_first_line_is_found(text: str, expected: str) -> None:
     """The only mark at the very start of the text, with no line end before it."""
-    assert detected(Listing("one.txt", text)) == expected
+    assert detected("one.txt", text) == expected

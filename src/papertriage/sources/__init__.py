@@ -200,18 +200,24 @@ def open_listing(name: str, warn: Warn) -> Listing:
 
 
 def detect_source(listing: Listing) -> Source:
-    """The format most confident that the listing's head is its own (see base.Detector for the scale).
+    """The format of a listing, from its first 64 KB (see detect_head)."""
+    return detect_head(listing.text, listing.name)
+
+
+def detect_head(text: str, name: str) -> Source:
+    """The format most confident that the first 64 KB of text (the listing called name) are its
+    own; see base.Detector for the scale.
 
     Every format is asked, so the registry's order decides nothing. Two formats are equally sure
     only of a made-up text (tests/test_detection.py checks that no fixture or corpus file ties);
     then the format whose name sorts first wins."""
-    head = listing.text[:_HEAD]
+    head = text[:_HEAD]
     by_name = sorted(SOURCES, key=lambda s: s.name)  # max keeps the first of equals: the name sorting first
     confidence, source = max(((s.detect(head), s) for s in by_name), key=lambda c: c[0])
     if confidence > 0:
         return source
     raise InputError(
-        f"{listing.name}: not a listing papertriage can read; "
+        f"{name}: not a listing papertriage can read; "
         "see `papertriage formats`, or force one with --from FORMAT")
 
 
