@@ -136,3 +136,9 @@ def test_a_text_that_names_the_tags_of_markup_formats_is_none_of_them() -> None:
 def test_a_record_mark_on_the_first_line_is_found(text: str, expected: str) -> None:
     """The only mark at the very start of the text, with no line end before it."""
     assert detected("one.txt", text) == expected
+
+
+def test_the_daily_papers_header_as_the_page_writes_it_is_a_mark() -> None:
+    """A copy whose papers lost their footers is still read as the page (and said to hold none)."""
+    text = "Daily Papers\n\nbyAK and the research community\n\nMar 3\n\nA Made-Up Title\n\nAn abstract.\n"
+    assert detected("copy.txt", text) == "hf-text"

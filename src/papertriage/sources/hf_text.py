@@ -36,7 +36,7 @@ def detect(head: str) -> float:
     if any(line in _SEPARATOR and _DATE.match(lines[i + 1]) for i, line in enumerate(lines[1:-1], 1)):
         return 0.8
     authors = sum(1 for line in lines if _AUTHORS.match(line))
-    return 0.6 if authors >= 2 or "daily papers" in lines[:12] else 0.0
+    return 0.6 if authors >= 2 or any(line.lower() == "daily papers" for line in lines[:12]) else 0.0
 
 
 def _anchors(lines: list[str]) -> list[tuple[int, int, int | None]]:
