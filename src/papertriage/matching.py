@@ -291,6 +291,13 @@ _UNCOMMON = re.compile(b"\x04")
 _match_start = re.Match.start
 
 
+def better(similarity: float, start: int, hit: FieldHit) -> bool:
+    """The best-hit rule: an occurrence beats the hit kept so far when it is more similar, or as
+    similar and earlier in the text (the first among equals). Ties thus break the same way
+    whatever order the occurrences are met in."""
+    return similarity > hit.similarity or (similarity == hit.similarity and start < hit.start)
+
+
 @dataclass(slots=True)
 class FieldHit:
     """The best occurrence of one pattern in one field: similarity, how often it matched, and where."""
@@ -300,6 +307,12 @@ class FieldHit:
     start: int
     """Token index of the best occurrence (the first one among equals)."""
     end: int
+
+    def add(self, similarity: float, count: int, start: int, end: int) -> None:
+        """count more occurrences, the best of them at start..end: kept if `better`."""
+        self.count += count
+        if better(similarity, start, self):
+            self.similarity, self.start, self.end = similarity, start, end
 
 
 TRIGGER_THRESHOLD = 80.0
@@ -522,9 +535,7 @@ class Matcher:
                     if hit is None:
                         out[i] = FieldHit(sim, n, 0, 0)
                     else:
-                        hit.count += n
-                        if sim > hit.similarity:
-                            hit.similarity = sim
+                        hit.add(sim, n, 0, 0)
             outs.append(out)
             counts = {}
         if _ANCHOR_FLAG in flags:
@@ -546,10 +557,8 @@ class Matcher:
                 hit = out.get(i)  # as in _add, inlined: this runs for most hits
                 if hit is None:
                     out[i] = FieldHit(sim, n, start, start + 1)
-                    continue
-                hit.count += n
-                if sim > hit.similarity or (sim == hit.similarity and start < hit.start):
-                    hit.similarity, hit.start, hit.end = sim, start, start + 1
+                else:
+                    hit.add(sim, n, start, start + 1)
         seen.clear()
 
     @staticmethod
@@ -557,10 +566,8 @@ class Matcher:
         hit = out.get(i)
         if hit is None:
             out[i] = FieldHit(sim, count, begin, end)
-            return
-        hit.count += count
-        if sim > hit.similarity or (sim == hit.similarity and begin < hit.start):
-            hit.similarity, hit.start, hit.end = sim, begin, end
+        else:
+            hit.add(sim, count, begin, end)
 
     @staticmethod
     def matched_text(text: str, start: int, end: int) -> str:

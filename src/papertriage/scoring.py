@@ -6,7 +6,7 @@ import heapq
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from papertriage.matching import FieldHit, Matcher, Pattern, compile_pattern, word_spans
+from papertriage.matching import FieldHit, Matcher, Pattern, better, compile_pattern, word_spans
 from papertriage.models import Match, Paper, Profile, Scored, built, field_text
 
 SATURATION = 1.2
@@ -284,7 +284,7 @@ class Scorer:
                 if best is None:
                     best_of[c], counts[c] = hit, count
                     continue
-                if hit.similarity > best.similarity or (hit.similarity == best.similarity and hit.start < best.start):
+                if better(hit.similarity, hit.start, best):
                     best_of[c] = hit
                 counts[c] += count
             for c in parts_of.get(i, ()):
