@@ -82,6 +82,15 @@ def test_typos_within_threshold_match(text: str) -> None:
     assert found("quantization", text)
 
 
+def test_the_first_letter_rule_looks_at_the_first_letter_only() -> None:
+    # matching.initial is the one home of the rule: a typo at the first letter never matches (in a
+    # word or at either end of a run), one from the second letter on does when similar enough
+    assert found("quantization", "qauntization") == ["qauntization"]  # 91.7% like the term
+    assert found("quantization", "uqantization") == []
+    assert found("mixture of experts", "a mxiture of experts layer") == ["mxiture of experts"]
+    assert found("mixture of experts", "a nixture of experts layer") == ["experts"]
+
+
 def test_typos_beyond_threshold_do_not_match() -> None:
     assert found("quantization", "quantification") == []
     assert found("training", "raining") == []  # fuzzy matches keep the first letter
@@ -104,7 +113,7 @@ def test_hyphenated_phrases_also_match_their_closed_form() -> None:
 
 def _compared_one_by_one(matcher, raw: bytes) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
     """What each pattern makes of one word, by word_similarity alone (the rule the bulk learner keeps)."""
-    from papertriage.matching import TRIGGER_THRESHOLD, stem, word_similarity
+    from papertriage.matching import TRIGGER_THRESHOLD, initial, stem, word_similarity
 
     token = raw.decode()
     st = stem(token)
@@ -113,7 +122,7 @@ def _compared_one_by_one(matcher, raw: bytes) -> list[tuple[int, float]]:  # typ
         p = matcher.patterns[i]
         if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
             found.append((i, 100.0))
-    for i in matcher._by_initial.get(st[:1], ()):
+    for i in matcher._by_initial.get(initial(st), ()):
         p = matcher.patterns[i]
         threshold = p.threshold if len(p.words) == 1 else min(p.threshold, TRIGGER_THRESHOLD)
         sim = word_similarity(p.stems[p.anchor], p.words[p.anchor], token, st, False, threshold)

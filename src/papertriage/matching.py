@@ -186,7 +186,7 @@ class Pattern:
     @cached_property
     def raw_letters(self) -> tuple[bytes, bytes]:
         """The first letters (UTF-8) a run must begin and end with (any for a word truncated in front)."""
-        first, last = self.stems[0][:1].encode(), self.stems[-1][:1].encode()
+        first, last = initial(self.stems[0]).encode(), initial(self.stems[-1]).encode()
         if self.truncation:
             first = b"" if self.truncation[0] == "suffix" else first
             last = b"" if self.truncation[-1] == "suffix" else last
@@ -229,17 +229,24 @@ def compile_pattern(text: str, *, exact: bool = False, threshold: float = 88.0) 
     return Pattern(text, ws, stems, is_exact, threshold, anchor, truncation)
 
 
+def initial(word_stem: str) -> str:
+    """The first-letter rule: a fuzzy match starts with the same letter (`raining` is no typo of
+    `training`). A word is compared with a pattern word only when their stems share this initial
+    (the Matcher indexes its fuzzy patterns by it), and a fuzzy run of words must begin and end
+    with the initials of the pattern's first and last words. A stem keeps its word's first letter."""
+    return word_stem[:1]
+
+
 def word_similarity(pattern_stem: str, pattern_word: str, token: str, token_stem: str,
                     exact: bool, threshold: float) -> float:
-    """Similarity 0-100 of one paper word to one pattern word, or 0 below the threshold."""
+    """Similarity 0-100 of one paper word to one pattern word, or 0 below the threshold. Fuzzy
+    (exact=False), it is asked only of words with the pattern word's `initial`."""
     if exact:
         if token == pattern_word or token == pattern_word + "s" or token_stem == pattern_stem and len(pattern_word) > SHORT_TERM:
             return 100.0
         return 0.0
     if token_stem == pattern_stem:
         return 100.0
-    if not token_stem or token_stem[0] != pattern_stem[0]:
-        return 0.0
     # the stems catch inflections, the words catch typos in a suffix (`quantizaton`)
     sim = max(Indel.normalized_similarity(pattern_stem, token_stem), Indel.normalized_similarity(pattern_word, token))
     sim *= 100
@@ -344,7 +351,7 @@ class Matcher:
                 if len(word) > SHORT_TERM:
                     self._exact_words.setdefault(st, []).append(i)
             else:
-                self._by_initial.setdefault(st[:1], []).append(i)
+                self._by_initial.setdefault(initial(st), []).append(i)
         self._kinds: dict[bytes, int] = {_BREAK: _BREAK_FLAG}
         """Every word seen (UTF-8) -> _ANCHOR_FLAG if it anchors a multi-word pattern, else _HIT_FLAG
         if it is a one-word pattern, else 0; the break -> _BREAK_FLAG."""
@@ -375,18 +382,19 @@ class Matcher:
         exact, initials = self._exact_words, self._by_initial
         by_initial: dict[str, list[int]] = {}
         for n, (token, st) in enumerate(zip(tokens, stems, strict=True)):
-            if st[:1] in initials:
-                by_initial.setdefault(st[:1], []).append(n)
+            letter = initial(st)
+            if letter in initials:
+                by_initial.setdefault(letter, []).append(n)
             if token in exact or st in exact:
                 for i in exact.get(token, []) + exact.get(st, []):
                     p = self.patterns[i]
                     if len(p.words) > 1 or word_similarity(p.stems[0], p.words[0], token, st, True, p.threshold):
                         found.setdefault(n, []).append((i, 100.0))
         self._learn_truncated(tokens, stems, found)
-        for initial, members in by_initial.items():
+        for letter, members in by_initial.items():
             group_stems = [stems[n] for n in members]
             group_words = [tokens[n] for n in members]
-            for i in initials[initial]:
+            for i in initials[letter]:
                 p = self.patterns[i]
                 a = p.anchor
                 threshold = p.threshold if len(p.words) == 1 else min(p.threshold, TRIGGER_THRESHOLD)
