@@ -193,8 +193,8 @@ _TRICKY = "aZ9_ \x00\t-'İıßæøÆéÉü\u0301\u0308\u0307\u0f39ΣσςΔ×–�
 def test_words_by_bytes_passes_are_the_words_of_the_folded_text(text: str) -> None:
     # words() and the scan's tokens fold by C-speed passes (matching._word_bytes); the reference
     # is the regex over fold(), which matched_text and the table highlights still use
-    from papertriage.matching import _WORD, _tokens_with_breaks, fold, words
+    from papertriage.matching import _WORD, fold, tokenise, words
 
     expected = _WORD.findall(fold(text))
     assert words(text) == expected
-    assert _tokens_with_breaks([text, "x"]) == [w.encode() for w in expected] + [b"\x00", b"x", b"\x00"]
+    assert tokenise([text, "x"]) == [w.encode() for w in expected] + [b"\x00", b"x", b"\x00"]

@@ -6,9 +6,10 @@ import re
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
+from enum import IntEnum
 from functools import cached_property
 from itertools import compress, repeat
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from rapidfuzz.distance import Indel
 from rapidfuzz.process import extract
@@ -253,7 +254,7 @@ def word_similarity(pattern_stem: str, pattern_word: str, token: str, token_stem
     return sim if sim >= threshold else 0.0
 
 
-def _tokens_with_breaks(texts: list[str]) -> list[bytes]:
+def tokenise(texts: list[str]) -> list[bytes]:
     """The words of all texts as UTF-8 bytes, each text followed by a _BREAK token.
 
     Bytes, not str: splitting bytes is about four times faster, and most words are only looked up.
@@ -280,21 +281,35 @@ def _ascii_run_tokens(texts: list[str]) -> list[bytes]:
     return joined.encode("ascii").translate(_ASCII_WORDS_AND_BREAKS).split()
 
 
-_HIT_FLAG = 2
-"""The kind of a word that is a one-word pattern (see Matcher._kinds)."""
-_ANCHOR_FLAG = 6
-"""The kind of a word that anchors a multi-word pattern (it may also be a one-word pattern)."""
-_BREAK_FLAG = 3
-_FLAGGED = re.compile(b"[^\x00]")
-_BREAKS = re.compile(b"\x03")
-_NEW = re.compile(b"\x01")
-_ANCHORS = re.compile(b"\x06")
-_HITS_AND_BREAKS = bytes(1 if k in (_HIT_FLAG, _ANCHOR_FLAG, _BREAK_FLAG) else 0 for k in range(256))
-"""Flags to 1 for the words that are patterns or anchor them, and for the breaks; the rest to 0."""
-_UNCOMMON_FLAG = 4
+class Kind(IntEnum):
+    """What a word is to the matcher. A scan holds one byte per word, its kind, so that C-speed
+    passes over those bytes (a regex search, itertools.compress) pick out the few words that matter."""
+
+    OTHER = 0
+    """Starts no pattern."""
+    NEW = 1
+    """Not compared with the patterns yet (see Matcher._learn)."""
+    TERM = 2
+    """Matches a one-word pattern."""
+    ANCHOR = 3
+    """Anchors a multi-word pattern, which is tried where it stands; it may match one-word patterns too."""
+    BREAK = 4
+    """The end of a text (the _BREAK token)."""
+    UNCOMMON = 5
+    """Not among the common words: its kind is looked up among all the words (see Matcher._kinds_of)."""
+
+
+def _finder(*kinds: Kind) -> re.Pattern[bytes]:
+    """A search for the words of these kinds in a scan's kinds."""
+    return re.compile(b"[" + re.escape(bytes(kinds)) + b"]")
+
+
+_MATCHED_OR_BREAK = _finder(Kind.TERM, Kind.ANCHOR, Kind.BREAK)
+_MATCHED_OR_BREAK_MASK = bytes(k in (Kind.TERM, Kind.ANCHOR, Kind.BREAK) for k in range(256))
+"""Kinds to 1 for the words that match or anchor a pattern, and for the breaks; the rest to 0."""
+_BREAKS, _ANCHORS, _NEW, _UNCOMMON = _finder(Kind.BREAK), _finder(Kind.ANCHOR), _finder(Kind.NEW), _finder(Kind.UNCOMMON)
 COMMON_WORDS = 16_384
-"""Words met first, whose kinds are looked up before the others' (see Matcher._flags)."""
-_UNCOMMON = re.compile(b"\x04")
+"""Words met first, whose kinds are looked up before the others' (see Matcher._kinds_of)."""
 _match_start = re.Match.start
 
 
@@ -352,16 +367,15 @@ class Matcher:
                     self._exact_words.setdefault(st, []).append(i)
             else:
                 self._by_initial.setdefault(initial(st), []).append(i)
-        self._kinds: dict[bytes, int] = {_BREAK: _BREAK_FLAG}
-        """Every word seen (UTF-8) -> _ANCHOR_FLAG if it anchors a multi-word pattern, else _HIT_FLAG
-        if it is a one-word pattern, else 0; the break -> _BREAK_FLAG."""
+        self._kinds: dict[bytes, Kind] = {_BREAK: Kind.BREAK}
+        """Every word seen (UTF-8) -> its Kind: ANCHOR, TERM or OTHER; the break -> BREAK."""
         self._singles: dict[bytes, list[tuple[int, float]]] = {}
         """Word (UTF-8) -> the one-word patterns it matches, with similarities."""
         self._anchors: dict[bytes, list[tuple[int, float]]] = {}
         """Word -> the multi-word patterns it anchors (where they are tried), with similarities."""
         self._stems: dict[str, str] = {}
-        self._common: dict[bytes, int] = {}
-        """The kinds of the words met first, up to COMMON_WORDS of them (see _flags)."""
+        self._common: dict[bytes, Kind] = {}
+        """The kinds of the words met first, up to COMMON_WORDS of them (see _kinds_of)."""
         self._runs: dict[tuple[int, tuple[bytes, ...]], float] = {}
         """(id of the pattern, word run) -> _run_similarity."""
 
@@ -374,7 +388,7 @@ class Matcher:
         """
         kinds = self._kinds
         new = [raw for raw in dict.fromkeys(raws) if raw not in kinds]
-        kinds.update(dict.fromkeys(new, 0))
+        kinds.update(dict.fromkeys(new, Kind.OTHER))
         tokens = [raw.decode() for raw in new]
         stems = list(map(self.stem_of, tokens))
         found: dict[int, list[tuple[int, float]]] = {}
@@ -412,11 +426,11 @@ class Matcher:
                         found.setdefault(n, []).append((i, sim))
         for n, hits in found.items():
             raw, hits = new[n], sorted(set(hits))
-            kinds[raw] = _HIT_FLAG
+            kinds[raw] = Kind.TERM
             self._singles[raw] = [h for h in hits if len(self.patterns[h[0]].words) == 1]
             anchored = [h for h in hits if len(self.patterns[h[0]].words) > 1]
             if anchored:
-                kinds[raw] = _ANCHOR_FLAG
+                kinds[raw] = Kind.ANCHOR
                 self._anchors[raw] = anchored
 
     def _learn_truncated(self, tokens: list[str], stems: list[str], found: dict[int, list[tuple[int, float]]]) -> None:
@@ -441,98 +455,64 @@ class Matcher:
             st = self._stems[token] = stem(token)
         return st
 
-    def _flags(self, tokens: list[bytes]) -> bytearray:
-        """Each word's kind (1 for a new word), looked up first among the words of the first batches
-        scanned (up to COMMON_WORDS of them), which hold the frequent ones: a dict that small stays
-        in the processor's cache, where looking up most words costs far less than in the dict of
-        every word seen."""
+    def _kinds_of(self, tokens: list[bytes]) -> bytearray:
+        """Each word's Kind (NEW for a new word), looked up first among the words of the first
+        batches scanned (up to COMMON_WORDS of them), which hold the frequent ones: a dict that
+        small stays in the processor's cache, where looking up most words costs far less than in
+        the dict of every word seen."""
         common, kinds = self._common, self._kinds
         if not common:
             # the first batch's words are all new: learn them now and keep their kinds
             first = set(tokens)
             self._learn(first)
             common.update((t, kinds[t]) for t in first)
-        flags = bytearray(map(common.get, tokens, repeat(_UNCOMMON_FLAG)))
-        if _UNCOMMON_FLAG in flags:
+        out = bytearray(map(common.get, tokens, repeat(Kind.UNCOMMON)))
+        if Kind.UNCOMMON in out:
             grow = len(common) < COMMON_WORDS
-            for m in _UNCOMMON.finditer(flags):
+            for m in _UNCOMMON.finditer(out):
                 pos = m.start()
-                kind = flags[pos] = kinds.get(tokens[pos], 1)
-                if grow and kind != 1:
+                kind = out[pos] = kinds.get(tokens[pos], Kind.NEW)
+                if grow and kind != Kind.NEW:
                     common[tokens[pos]] = kind
-        return flags
+        return out
 
-    def _flagged(self, texts: list[str], words_of: list[set[bytes]] | None) -> tuple[list[bytes], bytearray]:
-        """The words of the texts (each text followed by a break) and each word's kind (see _kinds),
-        new words learned first.
+    def _scan(self, texts: list[str], words_of: list[set[bytes]] | None) -> tuple[list[bytes], bytearray]:
+        """The one scan: the words of the texts (each text followed by a break) and each word's
+        Kind, new words learned first. Scores count its matched words (tally_fields); what is
+        shown places them (scan_fields, occurrences).
 
         words_of: where to add each text's distinct words (UTF-8, as `words` gives them).
         """
-        tokens = _tokens_with_breaks(texts)
-        # one C-speed pass: each known word's kind, 1 for a new word
-        flags = self._flags(tokens)
+        tokens = tokenise(texts)
+        # one C-speed pass: each known word's kind, NEW for a new word
+        kinds = self._kinds_of(tokens)
         if words_of is not None:
             begin = 0
-            for end in map(_match_start, _BREAKS.finditer(flags)):
+            for end in map(_match_start, _BREAKS.finditer(kinds)):
                 words_of.append(set(tokens[begin:end]))
                 begin = end + 1
-        if 1 in flags:
-            new = list(map(_match_start, _NEW.finditer(flags)))
+        if Kind.NEW in kinds:
+            new = list(map(_match_start, _NEW.finditer(kinds)))
             self._learn({tokens[pos] for pos in new})
-            kinds = self._kinds
+            known = self._kinds
             for pos in new:
-                flags[pos] = kinds[tokens[pos]]
-        return tokens, flags
-
-    def scan_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
-        """Every pattern found in each text, with its best similarity, count and position (token
-        indices in that text). Texts are scanned together, so callers pass the fields of many
-        papers at once: the per-text cost is then a few C-speed passes over all the words.
-
-        The fuzzy comparisons happen once per distinct word of the whole listing (see `_learn`);
-        per occurrence, only the words that can start a pattern are visited in Python.
-        words_of: where to add each text's distinct words (UTF-8, as `words` gives them).
-        """
-        tokens, flags = self._flagged(texts, words_of)
-        outs: list[dict[int, FieldHit]] = [{} for _ in texts]
-        patterns, add, window, anchors = self.patterns, self._add, self._window, self._anchors
-        k, begin_k = 0, 0
-        out = outs[0] if outs else {}
-        seen: dict[bytes, list[int]] = {}
-        """Hit word -> [first index, count] in the current text."""
-        # only the flagged positions are visited, found by a C-speed search of the flags
-        for pos in map(_match_start, _FLAGGED.finditer(flags)):
-            flag = flags[pos]
-            if flag == _BREAK_FLAG:
-                if seen:
-                    self._add_words(out, seen, begin_k)
-                k, begin_k = k + 1, pos + 1
-                if k < len(outs):
-                    out = outs[k]
-                continue
-            token = tokens[pos]
-            where = seen.get(token)
-            if where is None:
-                seen[token] = [pos, 1]
-            else:
-                where[1] += 1
-            if flag == _ANCHOR_FLAG:
-                for i, _ in anchors[token]:
-                    sim, begin, end = window(patterns[i], tokens, pos)
-                    if sim:
-                        add(out, i, sim, begin - begin_k, end - begin_k, 1)
-        return outs
+                kinds[pos] = known[tokens[pos]]
+        return tokens, kinds
 
     def tally_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
-        """scan_fields without the positions (each hit's start and end are 0): the best similarity
-        and the count of each pattern, all that a score needs. The hit words are picked out at C
-        speed and counted per text, and only anchors are visited where they stand: past the shared
-        tokenising, an eighth fewer instructions than scan_fields on crawl papers."""
-        tokens, flags = self._flagged(texts, words_of)
+        """Every pattern found in each text, with its best similarity and count (start and end are
+        0): all that a score needs. Texts are scanned together, so callers pass the fields of many
+        papers at once: the matched words are picked out at C speed (itertools.compress over their
+        kinds) and counted per text, and Python visits only the anchors, where they stand.
+
+        The fuzzy comparisons happen once per distinct word of the whole listing (see `_learn`).
+        words_of: where to add each text's distinct words (UTF-8, as `words` gives them).
+        """
+        tokens, kinds = self._scan(texts, words_of)
         outs: list[dict[int, FieldHit]] = []
         singles = self._singles
         counts: dict[bytes, int] = {}
-        for token in compress(tokens, flags.translate(_HITS_AND_BREAKS)):
+        for token in compress(tokens, kinds.translate(_MATCHED_OR_BREAK_MASK)):
             if token != _BREAK:
                 counts[token] = counts.get(token, 0) + 1
                 continue
@@ -546,36 +526,33 @@ class Matcher:
                         hit.add(sim, n, 0, 0)
             outs.append(out)
             counts = {}
-        if _ANCHOR_FLAG in flags:
-            breaks = list(map(_match_start, _BREAKS.finditer(flags)))
+        if Kind.ANCHOR in kinds:
+            breaks = list(map(_match_start, _BREAKS.finditer(kinds)))
             patterns, window, anchors = self.patterns, self._window, self._anchors
-            for pos in map(_match_start, _ANCHORS.finditer(flags)):
+            for pos in map(_match_start, _ANCHORS.finditer(kinds)):
                 for i, _ in anchors[tokens[pos]]:
                     sim = window(patterns[i], tokens, pos)[0]
                     if sim:
-                        self._add(outs[bisect_left(breaks, pos)], i, sim, 0, 0, 1)
+                        out = outs[bisect_left(breaks, pos)]
+                        hit = out.get(i)
+                        if hit is None:
+                            out[i] = FieldHit(sim, 1, 0, 0)
+                        else:
+                            hit.add(sim, 1, 0, 0)
         return outs
 
-    def _add_words(self, out: dict[int, FieldHit], seen: dict[bytes, list[int]], begin: int) -> None:
-        """The one-word patterns of the hit words seen in a text, then forgets those words."""
-        singles = self._singles
-        for token, (first, n) in seen.items():
-            start = first - begin
-            for i, sim in singles[token]:
-                hit = out.get(i)  # as in _add, inlined: this runs for most hits
-                if hit is None:
-                    out[i] = FieldHit(sim, n, start, start + 1)
-                else:
-                    hit.add(sim, n, start, start + 1)
-        seen.clear()
-
-    @staticmethod
-    def _add(out: dict[int, FieldHit], i: int, sim: float, begin: int, end: int, count: int) -> None:
-        hit = out.get(i)
-        if hit is None:
-            out[i] = FieldHit(sim, count, begin, end)
-        else:
-            hit.add(sim, count, begin, end)
+    def scan_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
+        """tally_fields with positions: each pattern's best occurrence (see `better`) as token
+        indices in its text, which the words a match shows come from. For the papers shown."""
+        tokens, kinds = self._scan(texts, words_of)
+        outs: list[dict[int, FieldHit]] = [{} for _ in texts]
+        for k, i, sim, start, end in self._occurrences(tokens, kinds):
+            hit = outs[k].get(i)
+            if hit is None:
+                outs[k][i] = FieldHit(sim, 1, start, end)
+            else:
+                hit.add(sim, 1, start, end)
+        return outs
 
     @staticmethod
     def matched_text(text: str, start: int, end: int) -> str:
@@ -587,20 +564,42 @@ class Matcher:
 
     def occurrences(self, text: str, wanted: set[int]) -> list[tuple[int, int, int]]:
         """Every place in text where one of the wanted patterns matches, as (pattern, first token,
-        end token): what the shown matches highlight (scan_fields keeps only each one's best)."""
-        tokens, flags = self._flagged([text], None)
-        found: list[tuple[int, int, int]] = []
-        for pos in map(_match_start, _FLAGGED.finditer(flags)):
-            if flags[pos] == _BREAK_FLAG:
+        end token), in text order: what the shown matches highlight (scan_fields keeps only each one's best)."""
+        found = {(i, start, end) for _, i, _, start, end in self._occurrences(*self._scan([text], None)) if i in wanted}
+        return sorted(found, key=lambda f: (f[1], f[2], f[0]))
+
+    def places(self, text: str, wanted: set[int]) -> list[tuple[int, int, int]]:
+        """occurrences as characters: (pattern, start, end) of text, from the first word's start to
+        the last word's end."""
+        spans = word_spans(text)
+        return [(i, spans[a][0], spans[b - 1][1]) for i, a, b in self.occurrences(text, wanted) if b <= len(spans)]
+
+    def _occurrences(self, tokens: list[bytes], kinds: bytearray) -> Iterator[tuple[int, int, float, int, int]]:
+        """Every match in a scan: (text, pattern, similarity, first token, end token), token indices
+        counted from the text's start. Per text, first each multi-word match, where its anchor
+        stands, then the words' one-word matches, by word in the order first met: where two
+        occurrences tie on similarity and start, the one met first stays the best."""
+        patterns, window, anchors, singles = self.patterns, self._window, self._anchors, self._singles
+        text, begin = 0, 0
+        seen: dict[bytes, list[int]] = {}
+        """Matched word -> its positions in the current text."""
+        for pos in map(_match_start, _MATCHED_OR_BREAK.finditer(kinds)):
+            kind = kinds[pos]
+            if kind == Kind.BREAK:
+                for token, places in seen.items():
+                    for i, sim in singles[token]:
+                        for at in places:
+                            yield text, i, sim, at - begin, at - begin + 1
+                seen.clear()
+                text, begin = text + 1, pos + 1
                 continue
             token = tokens[pos]
-            found += [(i, pos, pos + 1) for i, _ in self._singles.get(token, ()) if i in wanted]
-            for i, _ in self._anchors.get(token, ()) if flags[pos] == _ANCHOR_FLAG else ():
-                if i in wanted:
-                    sim, begin, end = self._window(self.patterns[i], tokens, pos)
+            seen.setdefault(token, []).append(pos)
+            if kind == Kind.ANCHOR:
+                for i, _ in anchors[token]:
+                    sim, start, end = window(patterns[i], tokens, pos)
                     if sim:
-                        found.append((i, begin, end))
-        return sorted(set(found), key=lambda f: (f[1], f[2], f[0]))
+                        yield text, i, sim, start - begin, end - begin
 
     def _window(self, p: Pattern, raw: list[bytes], pos: int) -> tuple[float, int, int]:
         """Best (similarity, start, end) of a multi-word pattern over word runs around its anchor at pos.

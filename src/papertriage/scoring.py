@@ -6,7 +6,7 @@ import heapq
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from papertriage.matching import FieldHit, Matcher, Pattern, better, compile_pattern, word_spans
+from papertriage.matching import FieldHit, Matcher, Pattern, better, compile_pattern
 from papertriage.models import Match, Paper, Profile, Scored, built, field_text
 
 SATURATION = 1.2
@@ -423,10 +423,7 @@ class Scorer:
                     kinds[i] = kind
         out: dict[str, list[tuple[int, int, str]]] = {}
         for name, kinds in wanted.items():
-            text = field_text(scored.paper, name)
-            spans = word_spans(text)
-            out[name] = [(spans[a][0], spans[b - 1][1], kinds[i]) for i, a, b in self.matcher.occurrences(text, set(kinds))
-                         if b <= len(spans)]
+            out[name] = [(a, b, kinds[i]) for i, a, b in self.matcher.places(field_text(scored.paper, name), set(kinds))]
         return out
 
     def score_for(self, paper: Paper, profile_name: str) -> Scored:

@@ -8,7 +8,7 @@ from typing import Iterable, Mapping, Sequence
 from rich.text import Text
 
 from papertriage.exports import strip_controls
-from papertriage.matching import Matcher, compile_pattern, word_spans
+from papertriage.matching import Matcher, compile_pattern
 from papertriage.models import Paper, field_text
 from papertriage.scoring import Scorer
 
@@ -71,19 +71,17 @@ class Highlighter:
     def field_spans(self, text: str, field: int = 0, extra: Matcher | None = None,
                     extra_kinds: Sequence[str] = ()) -> list[Span]:
         """The spans of text, as the profile's field number `field`."""
-        places = word_spans(text)
         kind_of, whole = self.kinds[field], self.whole[field]
-        found = [(i, a, b) for i, a, b in self.scorer.matcher.occurrences(text, set(kind_of)) if b <= len(places)]
+        found = self.scorer.matcher.places(text, set(kind_of))
         present = {i for i, _, _ in found}
         out = []
         for i, a, b in found:
             kind = kind_of[i]
             if kind == PART and whole[i] & present:
                 continue  # the whole term is in this field: its words earn nothing apart
-            out.append(Span(places[a][0], places[b - 1][1], kind))
+            out.append(Span(a, b, kind))
         if extra is not None and extra.patterns:
-            out += [Span(places[a][0], places[b - 1][1], extra_kinds[i])
-                    for i, a, b in extra.occurrences(text, set(range(len(extra.patterns)))) if b <= len(places)]
+            out += [Span(a, b, extra_kinds[i]) for i, a, b in extra.places(text, set(range(len(extra.patterns))))]
         return sorted(set(out), key=lambda s: (s.start, s.end, KINDS.index(s.kind)))
 
 
