@@ -191,10 +191,11 @@ _TRICKY = "aZ9_ \x00\t-'İıßæøÆéÉü\u0301\u0308\u0307\u0f39ΣσςΔ×–�
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(), st.text(alphabet=st.characters(blacklist_categories=())), st.text(alphabet=_TRICKY)))
 def test_words_by_bytes_passes_are_the_words_of_the_folded_text(text: str) -> None:
-    # words() and the scan's tokens fold by C-speed passes (matching._word_bytes); the reference
-    # is the regex over fold(), which matched_text and the table highlights still use
-    from papertriage.matching import _WORD, fold, tokenise, words
+    # words() and the scan's tokens fold by C-speed passes (tokens._word_bytes); the reference
+    # is the regex over fold(), which word_spans uses
+    from papertriage.tokens import WORD, fold, tokenise, words
 
-    expected = _WORD.findall(fold(text))
+    expected = WORD.findall(fold(text))
     assert words(text) == expected
     assert tokenise([text, "x"]) == [w.encode() for w in expected] + [b"\x00", b"x", b"\x00"]
+

@@ -1,9 +1,8 @@
-"""Normalisation and fuzzy whole-word term matching, with the fuzzy work done once per distinct word."""
+"""Fuzzy whole-word term matching (words as `tokens` defines them), with the fuzzy work done once per distinct word."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 from enum import IntEnum
@@ -14,84 +13,15 @@ from typing import Iterable, Iterator
 from rapidfuzz.distance import Indel
 from rapidfuzz.process import extract
 
-_WORD = re.compile(r"[^\W_]+")
+from papertriage.tokens import BREAK as _BREAK
+from papertriage.tokens import LETTER, WORD, fold, tokenise, word_spans, words
+
 SHORT_TERM = 4
 """Terms this long or shorter (after normalisation) match only exactly."""
 TRUNCATION_MIN = 4
 """The fewest letters a truncated word may keep (`migr*`, `*pril`): shorter stems match too much."""
-_TRUNCATED_WORD = re.compile(r"(\*?)([^\W_]+)(\*?)")
-
-
-_MAYBE_COMBINING = re.compile("[^\x00-\u00ac\u00ae-\u02ff]")
-"""Characters from U+0300 on, where every combining mark lies, and the soft hyphen."""
-_INVISIBLE = frozenset("\u00ad\u200c\u200d\u2060\ufeff")
-"""Soft hyphen, zero-width (non-)joiner, word joiners: inside a word they part nothing (`Lo\u00adRA` is LoRA)."""
-
-
-def _unless_combining(m: re.Match[str]) -> str:
-    c = m.group()
-    return "" if unicodedata.combining(c) or c in _INVISIBLE else c
-
-
-def fold(text: str) -> str:
-    """Case-folded without accents (`STRASSE` and `straße` alike); hyphens, slashes and underscores
-    become word breaks in `words`; soft hyphens and joiners go."""
-    if text.isascii():
-        return text.lower()
-    # the combining marks NFKD splits off the letters go, after case folding as in _word_bytes (a
-    # combining mark may fold to a letter: U+0345 to ι); Python looks only at characters from U+0300
-    return _MAYBE_COMBINING.sub(_unless_combining, unicodedata.normalize("NFKD", text).casefold())
-
-
-_FIELD_BREAK = "\x00"
-"""Put after the words of each text scanned together; no run of words may contain it."""
-_BREAK = _FIELD_BREAK.encode()
-
-_ASCII_WORDS = bytes.maketrans(
-    bytes(range(128)), bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)))
-
-
-_ASCII_WORDS_AND_BREAKS = b"\x00" + _ASCII_WORDS[1:]
-"""The same table keeping NUL, which marks the end of each text scanned together."""
-
-
-_NON_ASCII = re.compile("[^\x00-\x7f]")
-
-
-def _non_ascii_kept(m: re.Match[str]) -> str:
-    c = m.group()
-    return "" if unicodedata.combining(c) or c in _INVISIBLE else c if c.isalnum() else " "
-
-
-def _word_bytes(text: str) -> bytes:
-    """The text's words, folded, as UTF-8 between spaces: `_WORD.findall(fold(text))`, by C-speed
-    passes. A non-ASCII character is dropped where fold drops it (a combining mark after NFKD),
-    parts words where it is no letter or digit, and is kept otherwise; the ASCII ones go through a
-    bytes table. (Case-folding before the marks go changes nothing: they go after it, whatever it made.)"""
-    if not text.isascii():
-        text = _NON_ASCII.sub(_non_ascii_kept, unicodedata.normalize("NFKD", text).casefold())
-    return text.encode().translate(_ASCII_WORDS)
-
-
-def words(text: str) -> list[str]:
-    """The text's words, folded: runs of letters and digits."""
-    return _word_bytes(text).decode().split()
-
-
-_WRITTEN_WORD = re.compile("[^\\W_]+(?:[\u00ad\u200c\u200d\u2060\ufeff]+[^\\W_]+)*")
-"""A written word: letters and digits, with any soft hyphens or joiners inside it (see _INVISIBLE)."""
-
-
-def word_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
-    """Per token of `words(text)`, its (start, end) in text; a written word that folds into several
-    tokens gives each of them its span. Stops once `limit` tokens are placed."""
-    spans: list[tuple[int, int]] = []
-    for m in _WRITTEN_WORD.finditer(text):
-        parts = _WORD.findall(fold(m.group(0))) if not m.group(0).isascii() else [m.group(0)]
-        spans.extend([m.span()] * max(1, len(parts)))
-        if limit is not None and len(spans) >= limit:
-            break
-    return spans
+_TRUNCATED_WORD = re.compile(rf"(\*?)({WORD.pattern})(\*?)")
+"""A word of a term with its truncation marks: `migrain*`, `*triptan`."""
 
 
 def stem(word: str) -> str:
@@ -203,7 +133,7 @@ def truncation_problem(text: str) -> str | None:
     if "*" not in text:
         return None
     folded = fold(text)
-    if re.search(r"[^\W_]\*[^\W_]", folded):
+    if re.search(rf"{LETTER}\*{LETTER}", folded):
         return "'*' inside a word is not supported: truncate at its start (*triptan) or end (migrain*)"
     for m in _TRUNCATED_WORD.finditer(folded):
         if m.group(1) and m.group(3):
@@ -252,33 +182,6 @@ def word_similarity(pattern_stem: str, pattern_word: str, token: str, token_stem
     sim = max(Indel.normalized_similarity(pattern_stem, token_stem), Indel.normalized_similarity(pattern_word, token))
     sim *= 100
     return sim if sim >= threshold else 0.0
-
-
-def tokenise(texts: list[str]) -> list[bytes]:
-    """The words of all texts as UTF-8 bytes, each text followed by a _BREAK token.
-
-    Bytes, not str: splitting bytes is about four times faster, and most words are only looked up.
-    Runs of ASCII texts are tokenised in one bytes translation (NUL kept as the break).
-    """
-    tokens: list[bytes] = []
-    run: list[str] = []
-    for text in texts:
-        if text.isascii():
-            run.append(text.replace(_FIELD_BREAK, " ") if _FIELD_BREAK in text else text)
-            continue
-        if run:
-            tokens += _ascii_run_tokens(run)
-            run = []
-        tokens += _word_bytes(text).split()
-        tokens.append(_BREAK)
-    if run:
-        tokens += _ascii_run_tokens(run)
-    return tokens
-
-
-def _ascii_run_tokens(texts: list[str]) -> list[bytes]:
-    joined = " \x00 ".join(texts) + " \x00"
-    return joined.encode("ascii").translate(_ASCII_WORDS_AND_BREAKS).split()
 
 
 class Kind(IntEnum):
@@ -559,7 +462,7 @@ class Matcher:
         """The words from token start to token end as written in text (original case and hyphens)."""
         spans = word_spans(text, end)
         if end > len(spans) or start >= end:
-            return " ".join(_WORD.findall(fold(text))[start:end])
+            return " ".join(words(text)[start:end])
         return text[spans[start][0]:spans[end - 1][1]]
 
     def occurrences(self, text: str, wanted: set[int]) -> list[tuple[int, int, int]]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from papertriage.tokens import normalised_title as normalised_title  # its home is the tokeniser; imported from here too
 
 if TYPE_CHECKING:
     from papertriage.learning import WordModel
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(v\d+)?$")
-_TITLE_WORD = re.compile(r"\w+")
 _ARXIV_OLD = re.compile(r"([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
 
 
@@ -63,20 +63,6 @@ def canonical_doi(raw: str | None) -> str | None:
     if not m:
         return None
     return m.group(0).rstrip(".,;").lower()
-
-
-_ASCII_TITLE_WORDS = bytes(ord(chr(c).lower()) if chr(c).isalnum() or c == 95 else 32 for c in range(128)) + bytes(
-    range(128, 256))
-"""Bytes table: ASCII letters lower-cased, digits and `_` kept (the `\\w` of _TITLE_WORD), the rest spaces."""
-
-
-def normalised_title(title: str) -> str:
-    """Title reduced to lower-case ASCII-ish words, for deduplication and title ids."""
-    if title.isascii():  # the words of _TITLE_WORD, by a bytes table: four times faster than findall
-        return " ".join(title.encode("ascii").translate(_ASCII_TITLE_WORDS).decode("ascii").split())
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(_TITLE_WORD.findall(text))
 
 
 def paper_id(arxiv_id: str | None = None, doi: str | None = None, title: str = "") -> str:
