@@ -218,8 +218,8 @@ _match_start = re.Match.start
 
 def better(similarity: float, start: int, hit: FieldHit) -> bool:
     """The best-hit rule: an occurrence beats the hit kept so far when it is more similar, or as
-    similar and earlier in the text (the first among equals). Ties thus break the same way
-    whatever order the occurrences are met in."""
+    similar and earlier in the text (the first among equals). One as similar at the same start
+    does not: the one met first stays (see Matcher._occurrences for the order)."""
     return similarity > hit.similarity or (similarity == hit.similarity and start < hit.start)
 
 
