@@ -33,7 +33,8 @@ def heads(root: Path, *, without: Path | None = None) -> list[str]:
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.name.startswith(".") or (without and without in path.parents):
             continue
-        data = path.open("rb").read(4 * HEAD_CHARS)
+        with path.open("rb") as fh:
+            data = fh.read(4 * HEAD_CHARS)
         if data[:2] == b"\x1f\x8b":
             data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 4 * HEAD_CHARS)
         try:

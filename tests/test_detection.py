@@ -37,7 +37,8 @@ def heads(folder: str) -> tuple[tuple[str, str], ...]:
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.name.startswith(".") or (without and without in path.parents):
             continue
-        data = path.open("rb").read(HEAD_BYTES)
+        with path.open("rb") as fh:
+            data = fh.read(HEAD_BYTES)
         if data[:2] == b"\x1f\x8b":
             data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, HEAD_BYTES)
         try:
