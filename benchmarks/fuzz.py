@@ -19,7 +19,7 @@ from common import CORPORA, REPO
 from papertriage.errors import PapertriageError
 from papertriage.models import Profile, Term, make_paper
 from papertriage.scoring import Scorer
-from papertriage.sources import SOURCES, decode
+from papertriage.sources import SOURCES, Listing, decode
 from papertriage.sources.base import ParseContext
 
 MAX_SEED_BYTES = 200_000
@@ -59,7 +59,7 @@ def run_one(data: bytes, scorer: Scorer) -> None:
     for source in SOURCES:
         source.detect(text[:65536])
         try:
-            for paper in source.parse(text, ParseContext("fuzz")):
+            for paper in source.parse(Listing.of("fuzz", text), ParseContext("fuzz")):
                 scorer.score(paper)
         except PapertriageError:
             pass

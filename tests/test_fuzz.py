@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from papertriage.errors import PapertriageError
 from papertriage.models import Profile, Term, make_paper
 from papertriage.scoring import Scorer
-from papertriage.sources import SOURCES, decode
+from papertriage.sources import SOURCES, Listing, decode
 from papertriage.sources.base import ParseContext
 
 FIXTURES = sorted((Path(__file__).parent / "data" / "formats").iterdir())
@@ -24,7 +24,7 @@ def parse_all_ways(text: str) -> None:
     for source in SOURCES:
         source.detect(text[:65536])
         try:
-            for _ in source.parse(text, ParseContext("fuzz")):
+            for _ in source.parse(Listing.of("fuzz", text), ParseContext("fuzz")):
                 pass
         except PapertriageError:
             pass
@@ -76,7 +76,8 @@ GOOD_ENTRIES = {
 def test_a_well_formed_entry_in_noise_is_found(source_name: str, before: list[str], after: list[str]) -> None:
     source = next(s for s in SOURCES if s.name == source_name)
     text = "\n".join([*before, GOOD_ENTRIES[source_name], *after])
-    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse(text, ParseContext("fuzz"))))
+    papers = list(source.parse(Listing.of("fuzz", text), ParseContext("fuzz")))
+    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(papers)
 
 
 @FAST
@@ -85,7 +86,8 @@ def test_a_csv_row_among_noise_rows_is_found(before: list[str], after: list[str]
     source = next(s for s in SOURCES if s.name == "csv")
     rows = ["title,abstract", *[f",{n}" for n in before], "Gradient Noise Shapes Sparse Expert Routing,abs",
             *[f",{n}" for n in after]]
-    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(list(source.parse("\n".join(rows), ParseContext("f"))))
+    papers = list(source.parse(Listing.of("f", "\n".join(rows)), ParseContext("f")))
+    assert "Gradient Noise Shapes Sparse Expert Routing" in titles(papers)
 
 
 words_strategy = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéü-_/ ", min_size=0, max_size=60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from papertriage.sources import hf_text
+from papertriage.sources import Listing, hf_text
 from papertriage.sources.base import ParseContext
 
 from .helpers import cli
@@ -26,7 +26,7 @@ def page(papers: list[tuple[str, str, str, str]], header: bool = True) -> str:
 def parse(text: str) -> tuple[list[dict], ParseContext]:
     warnings: list[str] = []
     ctx = ParseContext("copy.txt", warnings.append)
-    return [p.to_dict() for p in hf_text.parse(text, ctx)], ctx
+    return [p.to_dict() for p in hf_text.parse(Listing.of("t", text), ctx)], ctx
 
 
 def test_real_page_gives_58_papers_with_fields(seed: Path) -> None:
@@ -91,7 +91,7 @@ def test_text_after_the_last_footer_is_reported_not_dropped_silently() -> None:
     warnings: list[str] = []
     ctx = ParseContext("copy.txt", warnings.append)
     text = page([PAPER_A]) + "\nA Truncated Paper Title\n\nIts abstract\n"
-    papers = list(hf_text.parse(text, ctx))
+    papers = list(hf_text.parse(Listing.of("t", text), ctx))
     assert len(papers) == 1
     assert ctx.skipped == 1
     assert "line 21" in warnings[0] and "A Truncated Paper Title" in warnings[0]

@@ -39,7 +39,7 @@ def test_every_source_has_a_fixture() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED_SOURCE))
 def test_detected_from_content(name: str) -> None:
     text = (FORMATS / name).read_bytes().decode("utf-8-sig")
-    assert detect_source(Listing(name, text)).name == EXPECTED_SOURCE[name]
+    assert detect_source(Listing.of(name, text)).name == EXPECTED_SOURCE[name]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_SOURCE))
@@ -258,11 +258,11 @@ def test_gzip_reads_alike_with_isal_or_zlib(tmp_path: Path, monkeypatch: pytest.
     # isal inflates where it has wheels; elsewhere zlib does: same papers, same errors
     import zlib
 
-    import papertriage.sources as sources
+    import papertriage.sources.reading as reading
 
     if inflater == "zlib":
-        monkeypatch.setattr(sources, "inflate_lib", zlib)
-        monkeypatch.setattr(sources, "_INFLATE_ERRORS", (zlib.error,))
+        monkeypatch.setattr(reading, "inflate_lib", zlib)
+        monkeypatch.setattr(reading, "_INFLATE_ERRORS", (zlib.error,))
     data = (FORMATS / "sample.jsonl").read_bytes()
     two = tmp_path / "two-members.jsonl.gz"
     two.write_bytes(gzip.compress(data) + gzip.compress(data.replace(b'"title": "', b'"title": "Again ')))

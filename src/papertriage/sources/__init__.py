@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import codecs
 import os
-import sys
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -15,19 +12,15 @@ from papertriage.identity import Deduplicator as Deduplicator  # where it lived:
 from papertriage.identity import merge as merge
 from papertriage.models import Paper
 from papertriage.sources.base import ParseContext, Source, Warn
-
-inflate_lib: Any = zlib
-"""ISA-L's inflate where isal is installed: the crawl's 211 MB of gzip in 0.24 s, against 0.67 s for zlib."""
-try:
-    from isal import isal_zlib as inflate_lib
-except ImportError:  # pragma: no cover - a platform isal has no wheel for
-    pass
-_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, inflate_lib.error)
-
-MAX_INPUT_BYTES = 200 * 1024 * 1024
-"""Largest decompressed listing read, so a gzip bomb ends in a clear error, not an exhausted machine."""
-
-_HEAD = 64 * 1024
+from papertriage.sources.reading import HEAD as _HEAD
+from papertriage.sources.reading import MAX_INPUT_BYTES as MAX_INPUT_BYTES
+from papertriage.sources.reading import Listing as Listing
+from papertriage.sources.reading import Piece as Piece
+from papertriage.sources.reading import decode as decode
+from papertriage.sources.reading import inflate_lib as inflate_lib
+from papertriage.sources.reading import open_input
+from papertriage.sources.reading import provide_stdin as provide_stdin
+from papertriage.sources.reading import stdin_bytes as stdin_bytes
 
 
 def _registry() -> list[Source]:
@@ -62,7 +55,8 @@ def _registry() -> list[Source]:
                "JSON items with a \"paper\" object, or an object keyed by arXiv ids",
                j.detect_hf_api, j.parse_hf_api, "daily_papers_2025-06-03.json"),
         Source(j.JSON_RECORDS, "JSON or JSON Lines records (papertriage parse output, arXiv crawls)",
-               "JSON objects with a \"title\" key", j.detect_json_records, j.parse_json_records, "arxiv-2025.jsonl.gz"),
+               "JSON objects with a \"title\" key", j.detect_json_records, j.parse_json_records, "arxiv-2025.jsonl.gz",
+               per_line=j.one_record_a_line),
         Source(tagged.MEDLINE, "PubMed MEDLINE / .nbib tagged text", "a 'PMID- ' line",
                tagged.detect_medline, tagged.parse_medline, "pubmed-result.nbib"),
         Source(tagged.RIS, "RIS (Zotero, Scopus, Embase, Ovid, ProQuest, Web of Science, Rayyan, EndNote)",
@@ -92,116 +86,26 @@ def source_named(name: str) -> Source:
     raise InputError(f"unknown input format {name!r}; use one of: {known}")
 
 
-@dataclass
-class Listing:
-    """One input after decompression and decoding."""
-
-    name: str
-    text: str
+def open_listing(name: str | Piece, warn: Warn) -> Listing:
+    return open_input(name, warn)
 
 
-_STDIN: list[tuple[object, bytes]] = []
-"""The standard input read, and the stream it came from: a listing may be read twice (calibration)."""
-
-
-def stdin_bytes() -> bytes:
-    """The standard input, read once per stream (then kept)."""
-    if not _STDIN or _STDIN[0][0] is not sys.stdin:
-        _STDIN[:] = [(sys.stdin, sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))]
-    return _STDIN[0][1]
-
-
-def provide_stdin(data: bytes) -> None:
-    """Make `-` read data: a worker process, whose own stdin is closed, gets the parent's this way."""
-    _STDIN[:] = [(sys.stdin, data)]
-
-
-def _read_bytes(name: str) -> bytes:
-    if name == "-":
-        return stdin_bytes()
-    path = Path(name)
-    if not path.exists():
-        raise InputError(f"{name}: no such file; check the path")
-    if path.is_dir():
-        if not os.access(path, os.R_OK | os.X_OK):
-            raise InputError(f"{name}: cannot open the folder (permission denied); check its permissions")
-        raise InputError(f"{name}: is a directory with no listing in it")
-    try:
-        with path.open("rb") as fh:
-            return fh.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror}); check its permissions") from None
-
-
-def _gunzip(data: bytes, name: str) -> bytes:
-    """Decompress in pieces and stop as soon as the output passes MAX_INPUT_BYTES (a gzip bomb)."""
-    piece = 16 * 1024 * 1024
-    chunks: list[bytes] = []
-    total = 0
-    stream = data
-    try:
-        while stream:
-            d = inflate_lib.decompressobj(16 + zlib.MAX_WBITS)
-            buf = stream
-            while True:
-                chunk = d.decompress(buf, piece)
-                total += len(chunk)
-                if total > MAX_INPUT_BYTES:
-                    raise InputError(f"{name}: decompresses to more than {MAX_INPUT_BYTES // 2**20} MB; "
-                                     "split it or check it is not a zip bomb")
-                chunks.append(chunk)
-                buf = d.unconsumed_tail
-                if not buf:
-                    break
-            if not d.eof:
-                raise InputError(f"{name}: gzip data is truncated; download the file again")
-            stream = d.unused_data
-            if not stream.rstrip(b"\0"):
-                break  # NUL padding after the last member (tape tools, some servers), as gzip -d reads it
-    except _INFLATE_ERRORS as exc:
-        raise InputError(f"{name}: broken gzip data ({exc}); download the file again") from None
-    return b"".join(chunks)
-
-
-def decode(data: bytes, name: str, warn: Warn) -> str:
-    """Bytes to text: BOMs honoured, UTF-8 first, cp1252 as the announced fallback; never fails on bytes."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    if b"\x00" in data[:_HEAD]:
-        # UTF-16 without BOM shows as every other byte NUL in ASCII text
-        even, odd = data[:2000:2], data[1:2000:2]
-        if odd.count(0) > len(odd) * 0.9:
-            return data.decode("utf-16-le", errors="replace")
-        if even.count(0) > len(even) * 0.9:
-            return data.decode("utf-16-be", errors="replace")
-        raise InputError(f"{name}: is a binary file, not a paper listing")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = sum(1 for b in data if b >= 0x80)
-        if bad and data.decode("utf-8", errors="replace").count("\ufffd") < bad / 8:
-            warn(f"{name}: invalid UTF-8 at byte {exc.start}; read as UTF-8 with the bad bytes replaced")
-            return data.decode("utf-8", errors="replace")
-        warn(f"{name}: not valid UTF-8; read as Windows-1252 (cp1252)")
-        return data.decode("cp1252", errors="replace")
-
-
-def open_listing(name: str, warn: Warn) -> Listing:
-    data = _read_bytes(name)
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{name}: larger than {MAX_INPUT_BYTES // 2**20} MB; split it into smaller files")
-    if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, name)
-    if not data.strip():
-        raise InputError(f"{name}: is empty; save the listing again")
-    return Listing(name, decode(data, name, warn))
+def split_file(path: str, size: int) -> list[Piece]:
+    """Consecutive pieces of about size bytes that together hold every line of a plain file of one
+    record a line (see Source.per_line); one piece for any other file (gzip, other formats, UTF-16)."""
+    total = os.path.getsize(path)
+    listing = open_listing(path, lambda m: None)
+    source = detect_source(listing)
+    whole = [Piece(path, 0, total)]
+    if listing.gzipped or listing.utf16 or source.per_line is None or not source.per_line(listing.head):
+        return whole
+    cuts = list(range(0, total, max(1, size))) + [total]
+    return [Piece(path, a, b) for a, b in zip(cuts, cuts[1:], strict=False)] or whole
 
 
 def detect_source(listing: Listing) -> Source:
     """The format of a listing, from its first 64 KB (see detect_head)."""
-    return detect_head(listing.text, listing.name)
+    return detect_head(listing.head, listing.name)
 
 
 def detect_head(text: str, name: str) -> Source:
@@ -242,13 +146,23 @@ def expand_with_origin(names: Iterable[str]) -> Iterator[tuple[str, bool]]:
             yield name, False
 
 
-def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = lambda m: None,
+def _inputs(names: Iterable[str | Piece]) -> Iterator[tuple[str | Piece, bool]]:
+    """expand_with_origin, with pieces as they are."""
+    for name in names:
+        if isinstance(name, Piece):
+            yield name, False
+        else:
+            yield from expand_with_origin([name])
+
+
+def read_papers(names: Iterable[str | Piece], *, fmt: str | None = None, warn: Warn = lambda m: None,
                 stats: dict[str, int] | None = None,
                 known_duplicate: Callable[[str, str, str], bool] | None = None,
                 seen_lines: set[str] | None = None,
                 lenient: frozenset[str] = frozenset(),
-                memo: dict[str, FileRead] | None = None, remember: bool = False) -> Iterator[Paper]:
-    """Every paper of every input, in input order, each input's format detected unless forced.
+                memo: dict[Any, FileRead] | None = None, remember: bool = False) -> Iterator[Paper]:
+    """Every paper of every input (a file name, a folder, `-`, or a Piece of a file), in input
+    order, each input's format detected unless forced.
 
     known_duplicate lets bulk parsers skip records the caller already holds (counted in
     stats["duplicates"], never silently); seen_lines, a set the caller keeps, lets them skip lines
@@ -260,7 +174,7 @@ def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = la
     forced = source_named(fmt) if fmt else None
     stats = stats if stats is not None else {}
     room = MEMO_PAPERS - sum(len(r.papers) for r in memo.values()) if remember and memo is not None else 0
-    for name, walked in expand_with_origin(names):
+    for name, walked in _inputs(names):
         done = memo.pop(name, None) if memo is not None else None
         if done is not None:
             for message in done.warnings:
@@ -275,7 +189,7 @@ def read_papers(names: Iterable[str], *, fmt: str | None = None, warn: Warn = la
             warn(message)
 
         try:
-            if walked and not os.path.isfile(name) and not os.path.isdir(name):
+            if walked and isinstance(name, str) and not os.path.isfile(name) and not os.path.isdir(name):
                 # a FIFO met in a folder would wait for a writer forever; a socket or device is no listing
                 raise InputError(f"{name}: is not a regular file (a FIFO, socket or device)")
             for paper in _read_one(name, forced, warn_and_keep, read.stats, known_duplicate, seen_lines):
@@ -313,24 +227,29 @@ def add_stats(stats: dict[str, int], more: dict[str, int]) -> None:
         stats[key] = stats.get(key, 0) + value
 
 
-def _read_one(name: str, forced: Source | None, warn: Warn, stats: dict[str, int],
+def _read_one(name: str | Piece, forced: Source | None, warn: Warn, stats: dict[str, int],
               known_duplicate: Callable[[str, str, str], bool] | None,
               seen_lines: set[str] | None = None) -> Iterator[Paper]:
     listing = open_listing(name, warn)
     source = forced or detect_source(listing)
-    ctx = ParseContext(name, warn, known_duplicate=known_duplicate, seen_lines=seen_lines)
+    ctx = ParseContext(listing.name, warn, known_duplicate=known_duplicate, seen_lines=seen_lines)
     count = 0
-    for paper in source.parse(listing.text, ctx):
+    for paper in source.parse(listing, ctx):
         count += 1
         yield paper
     stats["papers"] = stats.get("papers", 0) + count + ctx.duplicates
     stats["duplicates"] = stats.get("duplicates", 0) + ctx.duplicates
     stats["skipped"] = stats.get("skipped", 0) + ctx.skipped
-    if count + ctx.duplicates == 0:
-        if ctx.skipped:
-            raise InputError(f"{name}: no paper could be read ({ctx.skipped} entries skipped)")
-        if not ctx.details.get("empty_ok"):
-            raise InputError(f"{name}: holds no papers as {source.name}; "
-                             "check the file, or force a format with --from")
-        warn(f"{name}: holds no papers")
-    stats["files"] = stats.get("files", 0) + 1
+    if count + ctx.duplicates == 0 and listing.whole_file:  # a piece may hold none of its file's papers
+        _nothing_read(listing.name, source, ctx)
+    if not listing.first_byte:  # a file is counted once, by its first piece
+        stats["files"] = stats.get("files", 0) + 1
+
+
+def _nothing_read(name: str, source: Source, ctx: ParseContext) -> None:
+    if ctx.skipped:
+        raise InputError(f"{name}: no paper could be read ({ctx.skipped} entries skipped)")
+    if not ctx.details.get("empty_ok"):
+        raise InputError(f"{name}: holds no papers as {source.name}; "
+                         "check the file, or force a format with --from")
+    ctx.warn(f"{name}: holds no papers")

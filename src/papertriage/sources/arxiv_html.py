@@ -8,6 +8,7 @@ from typing import Any, Iterator
 from papertriage.errors import InputError
 from papertriage.models import Paper, make_paper, squash
 from papertriage.sources.base import ParseContext, is_markup, iso_date, xml_parser
+from papertriage.sources.reading import Listing
 
 NAME = "arxiv-html"
 
@@ -94,7 +95,8 @@ def _headings_and_entries(text: str, ctx: ParseContext) -> Iterator[Any]:
     return _entry_by_entry(body, ctx) if _too_deep(parser) else doc.iter("h3", "dt")
 
 
-def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def parse(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    text = listing.read()
     nodes = _headings_and_entries(text, ctx)
     total_m = _TOTAL.search(text)
     total = int(total_m.group(1)) if total_m else None

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from papertriage.models import Paper, make_paper
 from papertriage.sources.base import ParseContext, iso_date, line_starts_with
+from papertriage.sources.reading import Listing
 
 NAME = "arxiv-mail"
 
@@ -37,7 +38,8 @@ def _header(block: str) -> dict[str, str]:
     return fields
 
 
-def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def parse(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    text = listing.read()
     # a record is `\\` header `\\` abstract `\\ ( url , size)`, or, with no abstract (a replacement,
     # the 1992 listings), `\\` header `\\ ( url , size)` or `\\` header `\\`; dashed lines separate records
     pieces = re.split(r"^(\\\\(?:[ \t]*\(.*\))?)[ \t]*$", text.replace("\r\n", "\n"), flags=re.M)

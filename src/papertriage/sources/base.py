@@ -6,9 +6,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
 from papertriage.models import Paper, squash
+
+if TYPE_CHECKING:
+    from papertriage.sources.reading import Listing
 
 Warn = Callable[[str], None]
 
@@ -66,7 +69,10 @@ def is_markup(head: str) -> bool:
 
 
 class Parser(Protocol):
-    def __call__(self, text: str, ctx: ParseContext) -> Iterator[Paper]: ...
+    """Papers from a listing: a line format reads `listing.lines(ctx)` (a stream, any size), a
+    document format `listing.read()` (the whole text, capped)."""
+
+    def __call__(self, listing: Listing, ctx: ParseContext) -> Iterator[Paper]: ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,9 @@ class Source:
     parse: Parser
     example: str = ""
     """A file name a user would pass, for `papertriage formats`."""
+    per_line: Callable[[str], bool] | None = None
+    """Whether a file with this head holds one record a line (JSON Lines): such a plain file can be
+    cut into pieces at line starts (split_file) and read in parallel."""
 
 
 _MONTHS = {m: i for i, m in enumerate(

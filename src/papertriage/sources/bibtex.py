@@ -8,6 +8,7 @@ from typing import Iterator
 
 from papertriage.models import Paper, make_paper
 from papertriage.sources.base import ParseContext, iso_date
+from papertriage.sources.reading import Listing
 
 NAME = "bibtex"
 
@@ -358,7 +359,8 @@ def split_names(value: str) -> list[str]:
     return [n for n in (n.strip() for n in names) if n]
 
 
-def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def parse(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    text = listing.read()
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # JabRef and old Mac files end lines with CR
     macros: dict[str, str] = {}

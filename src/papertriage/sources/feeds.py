@@ -9,6 +9,7 @@ from typing import Any, Iterator
 from papertriage.errors import InputError
 from papertriage.models import Paper, make_paper, squash
 from papertriage.sources.base import ParseContext, iso_date, parse_xml, text_of
+from papertriage.sources.reading import Listing
 
 ATOM = "arxiv-atom"
 RSS = "rss"
@@ -60,7 +61,8 @@ def detect_rss(head: str) -> float:
     return 0.9 if start.startswith("<") and "purl.org/rss/1.0" in head[:3000] else 0.0
 
 
-def parse_atom(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def parse_atom(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    text = listing.read()
     if text.lstrip().startswith("{"):
         try:
             wrapper = json.loads(text)
@@ -267,8 +269,8 @@ def _rss_item(item: Any, ns: dict[str, str] | None, ctx: ParseContext, n: int) -
     )
 
 
-def parse_rss(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    root = parse_xml(text, ctx)
+def parse_rss(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    root = parse_xml(listing.read(), ctx)
     ns: dict[str, str] | None = None
     for rdf_ns in (NS["rss1"], _RSS090):
         items = root.findall(f".//{{{rdf_ns}}}item")

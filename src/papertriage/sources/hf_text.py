@@ -7,6 +7,7 @@ from typing import Iterator
 
 from papertriage.models import Paper, make_paper
 from papertriage.sources.base import ParseContext, iso_date
+from papertriage.sources.reading import Listing
 
 NAME = "hf-text"
 
@@ -93,7 +94,8 @@ def _strip_header(paragraphs: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return paragraphs[i:]
 
 
-def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def parse(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    text = listing.read()
     lines = [_clean(line) for line in text.splitlines()]
     start = 0
     anchors = _anchors(lines)

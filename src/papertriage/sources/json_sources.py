@@ -7,6 +7,7 @@ import html
 import json
 import math
 import re
+from functools import partial
 from typing import Any, Callable, Iterator
 
 import orjson
@@ -15,6 +16,7 @@ from papertriage.errors import InputError
 from papertriage.models import Paper, canonical_arxiv_id, make_paper
 from papertriage.sources.base import ParseContext, is_markup, iso_date
 from papertriage.sources.feeds import _ANNOUNCE, _ARXIV_TITLE
+from papertriage.sources.reading import Lines, Listing
 
 HF_API = "hf-api"
 HF_HTML = "hf-html"
@@ -209,8 +211,8 @@ def _hf_items(data: Any, ctx: ParseContext) -> Iterator[tuple[int, Any]]:
                  "read them as literals")
 
 
-def parse_hf_api(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    data = load_json(text, ctx)
+def parse_hf_api(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    data = load_json(listing.read(), ctx)
     if isinstance(data, dict) and data and all(re.match(r"\d{4}\.\d{4,5}", k) for k in list(data)[:5]):
         yield from _parse_derived(data, ctx)
         return
@@ -265,7 +267,8 @@ def _parse_derived(data: dict[str, Any], ctx: ParseContext) -> Iterator[Paper]:
         )
 
 
-def parse_hf_html(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def parse_hf_html(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    text = listing.read()
     m = _HF_PROPS.search(text)
     if not m:
         raise InputError(f"{ctx.name}: a Daily Papers page without its data-props; save the page again")
@@ -384,46 +387,63 @@ def record_paper(rec: dict[str, Any]) -> Paper | None:
     )
 
 
-def parse_json_records(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    known, seen = ctx.known_duplicate, ctx.seen_lines
-    for where, rec, line in _json_records(text, ctx):
-        if ctx.details.get("out_of_range") and out_of_range(rec):  # set by load_json as it reads
-            ctx.skip(where, "a number too large to read")
-            continue
-        if isinstance(rec, str):
-            rec = _repr_item(rec, ctx, 0) or rec
-        if not isinstance(rec, dict):
-            ctx.skip(where, "not a JSON object")
-            continue
-        if known is not None and _known_record(rec, known):
-            ctx.duplicates += 1
-            if seen is not None and line is not None:
-                seen.add(line)
-            continue
-        paper = record_paper(rec)
-        if paper is None:
-            ctx.skip(where, "record has no title")
-            continue
+def parse_json_records(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    """The records of one JSON document (a list, or the list under a usual key; read whole), or of
+    JSON Lines (read as a stream, one line at a time)."""
+    if not one_record_a_line(listing.head):
+        for n, item in enumerate(_document_items(listing, ctx), 1):
+            paper = _record_paper(item, None, ctx, partial("item {}".format, n))
+            if paper is not None:
+                yield paper
+        return
+    lines = listing.lines(ctx)
+    where = lines.where
+    for rec, line in _jsonl(lines, ctx):
+        paper = _record_paper(rec, line, ctx, where)
+        if paper is not None:
+            yield paper
+
+
+def _record_paper(rec: Any, line: str | None, ctx: ParseContext, where: Callable[[], str]) -> Paper | None:
+    """The paper of one parsed record (None when it is skipped, or counted as a known duplicate)."""
+    if ctx.details.get("out_of_range") and out_of_range(rec):  # set by load_json as it reads
+        ctx.skip(where(), "a number too large to read")
+        return None
+    if isinstance(rec, str):
+        rec = _repr_item(rec, ctx, 0) or rec
+    if not isinstance(rec, dict):
+        ctx.skip(where(), "not a JSON object")
+        return None
+    seen = ctx.seen_lines
+    if ctx.known_duplicate is not None and _known_record(rec, ctx.known_duplicate):
+        ctx.duplicates += 1
         if seen is not None and line is not None:
             seen.add(line)
-        yield paper
+        return None
+    paper = record_paper(rec)
+    if paper is None:
+        ctx.skip(where(), "record has no title")
+        return None
+    if seen is not None and line is not None:
+        seen.add(line)
+    return paper
 
 
-def _json_records(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any, str | None]]:
-    """(where, object, its line) of each record: the items of one JSON document (a list, or the
-    list under a usual key), or the objects of JSON Lines."""
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if not (stripped.startswith("[") or (stripped.startswith("{") and _single_document(stripped))):
-        yield from _jsonl(text, ctx)
-        return
-    data = load_json(stripped, ctx)
+def one_record_a_line(head: str) -> bool:
+    """Whether JSON whose text begins so is JSON Lines (else one document: a list, or a
+    pretty-printed object)."""
+    stripped = head.lstrip("\ufeff \t\r\n")
+    return not (stripped.startswith("[") or (stripped.startswith("{") and _single_document(stripped)))
+
+
+def _document_items(listing: Listing, ctx: ParseContext) -> list[Any]:
+    data = load_json(listing.read().lstrip("\ufeff \t\r\n"), ctx)
     if isinstance(data, dict):
         for key in ("papers", "records", "items", "data", "results"):
             if isinstance(data.get(key), list):
                 data = data[key]
                 break
-    items = data if isinstance(data, list) else [data]
-    yield from ((f"item {n}", item, None) for n, item in enumerate(items, 1))
+    return data if isinstance(data, list) else [data]
 
 
 def _known_record(rec: dict[str, Any], known: Callable[[str, str, str], bool]) -> bool:
@@ -443,7 +463,7 @@ def _single_document(text: str) -> bool:
     return first == "{" or not first.endswith("}")
 
 
-def _jsonl(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any, str]]:
+def _jsonl(lines: Lines, ctx: ParseContext) -> Iterator[tuple[Any, str]]:
     """Each line's object, with the line; orjson parses about four times faster than json, which
     reads what orjson refuses (NaN, integers over 64 bits) and words the error of a broken line.
 
@@ -452,26 +472,26 @@ def _jsonl(text: str, ctx: ParseContext) -> Iterator[tuple[str, Any, str]]:
     changes nothing. Daily crawls repeat many records byte for byte.
     """
     loads, seen = orjson.loads, ctx.seen_lines
-    for number, line in enumerate(text.splitlines(), 1):
+    for line in lines:
         if not line or line.isspace():
             continue
         if seen is not None and line in seen:
             ctx.duplicates += 1
             continue
         try:
-            yield f"line {number}", loads(line), line
+            yield loads(line), line
             continue
         except orjson.JSONDecodeError:
             pass
         try:
             value = _standard_loads(line)
         except json.JSONDecodeError as exc:
-            ctx.skip(f"line {number}", f"broken JSON ({exc.msg})")
+            ctx.skip(lines.where(), f"broken JSON ({exc.msg})")
             continue
         except RecursionError:
-            ctx.skip(f"line {number}", "nested too deeply")
+            ctx.skip(lines.where(), "nested too deeply")
             continue
         if out_of_range(value):
-            ctx.skip(f"line {number}", "a number too large to read")
+            ctx.skip(lines.where(), "a number too large to read")
             continue
-        yield f"line {number}", value, line
+        yield value, line

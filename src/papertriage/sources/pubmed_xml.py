@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 from papertriage.models import Paper, make_paper, squash
 from papertriage.sources.base import ParseContext, is_markup, iso_date, month_number, parse_xml
+from papertriage.sources.reading import Listing
 
 NAME = "pubmed-xml"
 
@@ -42,7 +43,8 @@ def _date(article: Any) -> str | None:
     return None
 
 
-def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def parse(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    text = listing.read()
     root = parse_xml(text, ctx)
     articles = root.findall(".//PubmedArticle") + root.findall(".//PubmedBookArticle")
     if root.tag in ("PubmedArticle", "PubmedBookArticle"):

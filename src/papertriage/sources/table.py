@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import re
 import sys
+from itertools import chain
 from typing import Any, Iterator
 
 from papertriage.models import Paper, make_paper
 from papertriage.sources.base import ParseContext, iso_date
+from papertriage.sources.reading import Lines, Listing
 
 NAME = "csv"
 
@@ -62,31 +64,17 @@ def _pick(header: list[str], key: str) -> int | None:
     return None
 
 
-def _reader(text: str) -> Any:  # a csv reader, whose line_num names a broken row
-    """The rows of the text, with the delimiter its header shows."""
-    text = text.lstrip("\ufeff")
-    if "\r" in text and "\n" not in text[:200000]:
-        text = text.replace("\r", "\n")  # Web of Science tab-delimited exports end lines with CR only
-    end = text.find("\n")
-    first = text if end < 0 else text[:end]  # not split(): that would copy the rest of the text
-    delimiter, _ = _header_fields(first) or (",", [])
+def _reader(head: str, lines: Lines) -> Any:  # a csv reader, whose line_num names a broken row
+    """The rows of the listing, with the delimiter its header shows; read one line at a time."""
+    # Web of Science tab-delimited exports end lines with CR only
+    rows = lines.with_ends(cr_as_lf="\n" not in head.lstrip("\ufeff")[:200000])
+    first = next(rows, "").lstrip("\ufeff")
+    delimiter, _ = _header_fields(first.removesuffix("\n")) or (",", [])
     csv.field_size_limit(min(sys.maxsize, _FIELD_LIMIT))
+    rows = chain([first], rows)
     if delimiter == "\t":  # Web of Science TSV is unquoted and has stray quote characters
-        return csv.reader(_lines(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    return csv.reader(_lines(text), delimiter=delimiter)
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The text's lines with their ends, one at a time: io.StringIO would copy the whole text, four
-    bytes a character (a 12.7 MB export of wide rows peaked at 155 MB, 121 MB of it with --plain)."""
-    start, n = 0, len(text)
-    while start < n:
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start:end + 1]
-        start = end + 1
+        return csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return csv.reader(rows, delimiter=delimiter)
 
 
 def _row_paper(row: list[str], cols: dict[str, int | None], wos: bool, other_columns: list[tuple[int, str]]
@@ -128,8 +116,8 @@ def _row_paper(row: list[str], cols: dict[str, int | None], wos: bool, other_col
     )
 
 
-def parse(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    reader = _reader(text)
+def parse(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    reader = _reader(listing.head, listing.lines(ctx))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

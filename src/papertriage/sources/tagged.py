@@ -7,6 +7,7 @@ from typing import Iterator
 
 from papertriage.models import Paper, make_paper
 from papertriage.sources.base import ParseContext, iso_date, line_starts_with
+from papertriage.sources.reading import MAX_LINE, Lines, Listing
 
 RIS = "ris"
 WOS = "wos-tagged"
@@ -50,27 +51,28 @@ Record = list[tuple[str, str, int]]
 """(tag, value, line number) in file order, continuation lines joined."""
 
 
-def _records(text: str, tag_re: re.Pattern[str], start: set[str], end: set[str], ctx: ParseContext, *,
+def _records(listing: Listing, tag_re: re.Pattern[str], start: set[str], end: set[str], ctx: ParseContext, *,
              list_tags: frozenset[str] = frozenset(), medline: bool = False) -> Iterator[Record]:
-    """Records of tagged lines. A continuation line (not a tag) adds to the field above it: one more
-    item of a list field (list_tags), else more text. In MEDLINE a continuation is indented and a
-    blank line ends a record; an untagged line that is not a continuation is reported and left out."""
-    record = _Builder()
-    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), 1):
+    """Records of tagged lines, read a line at a time. A continuation line (not a tag) adds to the
+    field above it: one more item of a list field (list_tags), else more text. In MEDLINE a
+    continuation is indented and a blank line ends a record; an untagged line that is not a
+    continuation is reported and left out."""
+    record = _Builder(ctx)
+    for number, raw in _numbered(listing.lines(ctx)):
         line = raw.rstrip()
         m = tag_re.match(line)
         if m:
             tag, value = m.group(1), (m.group(2) or "").strip()
             if tag in start and record:
-                yield record.take()
+                yield from record.take()
             if tag in end:
                 if record:
-                    yield record.take()
+                    yield from record.take()
                 continue
             record.add(tag, value, number)
         elif not line.strip():
             if medline and record:
-                yield record.take()
+                yield from record.take()
         elif record and (not medline or raw[:1] in " \t"):
             if record.last_tag in list_tags:
                 record.add(record.last_tag, line.strip(), number)
@@ -79,7 +81,18 @@ def _records(text: str, tag_re: re.Pattern[str], start: set[str], end: set[str],
         elif medline or record:
             ctx.warn(f"{ctx.name}: line {number}: not a tagged line ({line.strip()[:40]!r}); left out")
     if record:
-        yield record.take()
+        yield from record.take()
+
+
+def _numbered(lines: Lines) -> Iterator[tuple[int, str]]:
+    """(number, line) of each line, the first without the BOMs it may start with."""
+    for raw in lines:
+        yield lines.number, raw.lstrip("\ufeff") if lines.number == 1 else raw
+
+
+_MAX_RECORD = 4 * MAX_LINE
+"""Most characters of one record held: a larger one (a file with no record ends, say) is skipped and
+reported, and reading goes on; memory holds about one record whatever the file's size."""
 
 
 class _Builder:
@@ -87,9 +100,11 @@ class _Builder:
     the field ends: adding each to the value as it came was quadratic (a 10 MB field on 100,000 lines
     took 129 s)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: ParseContext) -> None:
         self.fields: Record = []
         self.more: list[str] = []
+        self.size = 0
+        self.ctx = ctx
 
     def __bool__(self) -> bool:
         return bool(self.fields)
@@ -101,14 +116,27 @@ class _Builder:
     def add(self, tag: str, value: str, number: int) -> None:
         self._join()
         self.fields.append((tag, value, number))
+        self._held(value)
 
     def extend(self, text: str) -> None:
         self.more.append(text)
+        self._held(text)
 
-    def take(self) -> Record:
+    def _held(self, text: str) -> None:
+        self.size += len(text)
+        if self.size > _MAX_RECORD:  # only the first field is kept, to say where the record began
+            del self.fields[1:]
+            self.more.clear()
+
+    def take(self) -> list[Record]:
+        """The record read (none when it was too large: reported), and a new one begun."""
         self._join()
         fields, self.fields = self.fields, []
-        return fields
+        if self.size > _MAX_RECORD:
+            self.ctx.skip(f"line {fields[0][2]}", f"a record over {_MAX_RECORD // 2**20} MB")
+            fields = []
+        self.size = 0
+        return [fields] if fields else []
 
     def _join(self) -> None:
         if self.more:
@@ -197,9 +225,9 @@ def _heading(keyword: str) -> str:
     return _SUBHEADINGS.sub("", keyword.strip()).strip(" *")
 
 
-def parse_ris(text: str, ctx: ParseContext) -> Iterator[Paper]:
+def parse_ris(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
     # an untagged line after KW is one more keyword (EndNote, Ovid), not more of the same one
-    for record in _records(text, _RIS_TAG, {"TY"}, {"ER"}, ctx, list_tags=frozenset({"KW"})):
+    for record in _records(listing, _RIS_TAG, {"TY"}, {"ER"}, ctx, list_tags=frozenset({"KW"})):
         paper = _paper(record, ctx, RIS, title_tags=("TI", "T1", "CT", "BT", "ST"), abstract_tags=("AB", "N2"),
                        author_tags=("AU", "A1", "A2"), date_tags=("DA", "PY", "Y1", "Y2"), doi_tags=("DO",),
                        url_tags=("UR", "L1", "L2"), keyword_tags=("KW",),
@@ -208,8 +236,8 @@ def parse_ris(text: str, ctx: ParseContext) -> Iterator[Paper]:
             yield paper
 
 
-def parse_wos(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    for record in _records(text, _WOS_TAG, {"PT"}, {"ER", "EF"}, ctx, list_tags=_WOS_LIST_TAGS):
+def parse_wos(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    for record in _records(listing, _WOS_TAG, {"PT"}, {"ER", "EF"}, ctx, list_tags=_WOS_LIST_TAGS):
         if all(tag in ("FN", "VR") for tag, _, _ in record):
             continue
         record = [r for r in record if r[0] not in ("FN", "VR")]
@@ -220,8 +248,8 @@ def parse_wos(text: str, ctx: ParseContext) -> Iterator[Paper]:
             yield paper
 
 
-def parse_medline(text: str, ctx: ParseContext) -> Iterator[Paper]:
-    for record in _records(text, _MEDLINE_TAG, {"PMID"}, set(), ctx, medline=True):
+def parse_medline(listing: Listing, ctx: ParseContext) -> Iterator[Paper]:
+    for record in _records(listing, _MEDLINE_TAG, {"PMID"}, set(), ctx, medline=True):
         fields = _group(record)
         pmid = _first(fields, "PMID")
         if not pmid and any(fields.get("TI", [])):
