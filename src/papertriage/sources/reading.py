@@ -230,7 +230,8 @@ class Listing:
         sample = head if complete else _whole_characters(head)  # all of a small file, as decode reads it
         self._codec, skip = _encoding(sample, name, notes.append)
         self._notes = notes
-        self.head = head[skip:skip + _HEAD_BYTES].decode(self._codec.removesuffix("-replace"), errors="replace")
+        codec = "utf-8" if self._codec.startswith("utf-8") else self._codec
+        self.head = head[skip:skip + _HEAD_BYTES].decode(codec, errors="replace")
         """The first 256 KB of the text (or all of it): detection reads its first HEAD characters."""
 
     @property
@@ -336,10 +337,11 @@ def _listing(name: str, raw: Iterator[bytes], warn: Warn) -> Listing:
     data: Iterator[bytes] = chain([first], raw)
     if gzipped:
         data = _gunzip(data, name)
-    head, at_end = _peek(data)
+    parts, at_end = _peek(data)
+    head = b"".join(parts)
     if not head.strip() and at_end:
         raise InputError(f"{name}: is empty; save the listing again")
-    return Listing(name, head, chain(_sliced(head), data), warn=warn, complete=at_end, gzipped=gzipped)
+    return Listing(name, head, chain(parts, data), warn=warn, complete=at_end, gzipped=gzipped)
 
 
 def _sliced(data: Chunk) -> Iterator[Chunk]:
@@ -347,16 +349,16 @@ def _sliced(data: Chunk) -> Iterator[Chunk]:
     return (data[i:i + _CHUNK] for i in range(0, len(data), _CHUNK))
 
 
-def _peek(data: Iterator[bytes]) -> tuple[bytes, bool]:
-    """(the first _HEAD_BYTES of the data or more, whether that is all of it), taken from data."""
+def _peek(data: Iterator[bytes]) -> tuple[list[bytes], bool]:
+    """(the first chunks of the data, _HEAD_BYTES or more, whether they are all of it), taken from data."""
     parts: list[bytes] = []
     size = 0
     for chunk in data:
         parts.append(chunk)
         size += len(chunk)
         if size >= _HEAD_BYTES:
-            return b"".join(parts), False
-    return b"".join(parts), True
+            return parts, False
+    return parts, True
 
 
 def _open(path: str) -> IO[bytes]:
