@@ -203,12 +203,13 @@ def test_a_record_over_the_limit_is_not_held(tmp_path: Path, monkeypatch: pytest
     assert peak < 2 * path.stat().st_size  # 4.4 MB here; the 200,000 names held took 50 MB
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
 def test_lines_read_in_any_chunks_are_the_lines_of_the_whole_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                 chunk: int) -> None:
+                                                                 chunk: int, encoding: str) -> None:
     # CR LF, CR and LF line ends, cut between the CR and the LF, or inside a character
     path = tmp_path / "ends.jsonl"
-    path.write_bytes(MIXED.replace("\n", "\r\n", 3).replace("\n", "\r", 2).encode("utf-8"))
+    path.write_bytes(MIXED.replace("\n", "\r\n", 3).replace("\n", "\r", 2).encode(encoding))
     expected = titles_and_warnings([str(path)])
     monkeypatch.setattr(reading, "_CHUNK", chunk)
     assert titles_and_warnings([str(path)]) == expected
