@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -164,66 +165,48 @@ def _days(tmp_path: Path, days: int = 6, per_day: int = 40) -> list[str]:
     return files
 
 
-def test_workers_reading_ahead_part_of_a_shard_rank_as_one_process(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Workers read ahead while the parent calibrates; with room for about 7 papers they stop inside
-    a shard and read the rest as they score it."""
+def test_a_shard_calibration_stops_in_is_read_once_and_ranks_as_with_one_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Calibration samples 25 papers: it stops inside the first file (40 records); that shard is
+    read to its end then, and scored from what was read (its bad entry is reported once), with one
+    process or two, as the profiles calibrated apart and used as written would rank."""
+    from papertriage import triage
+    from papertriage.calibration import calibrate
+    from papertriage.exports.json_export import record
+    from papertriage.identity import first_papers
+    from papertriage.sources import read_papers
+
+    files = _days(tmp_path)
+    with open(files[0], "a", encoding="utf-8") as fh:
+        fh.write('\n{"id": "2501.99999", "title": ')  # one bad entry, at the end of the first file
+    prof = [Profile("p", (Term("pruning"), Term("quantization", 2)))]
+    warnings: list[list[str]] = [[], []]
+    one, two = (triage.rank_listings(files, prof, top=0, jobs=jobs, shard_bytes=1, sample=25,
+                                     warn=warnings[jobs - 1].append) for jobs in (1, 2))
+    assert [record(s) for s in one.results] == [record(s) for s in two.results]
+    assert one.stats == two.stats and one.total == 60 and one.stats["skipped"] == 1
+    assert warnings[0] == warnings[1] and len(warnings[0]) == 1 and "day0.jsonl" in warnings[0][0]
+    assert one.profiles == two.profiles and [t.rarity for t in two.profiles[0].terms] != [1.0, 1.0]
+    sample = first_papers(read_papers(files), 25)
+
+    apart = triage.rank_listings(files, calibrate(prof, sample), top=0, plain=True, shard_bytes=1)
+    assert one.profiles == apart.profiles and one.stats == apart.stats
+    assert [record(s) for s in one.results] == [record(s) for s in apart.results]
+
+
+def test_a_sample_that_ends_at_a_shard_end_reads_no_further(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """40 papers a file, 40 sampled: calibration learns that the sample is full from the first
+    record of the second file, and that shard is read in its turn like the others."""
     from papertriage import triage
     from papertriage.exports.json_export import record
 
-    monkeypatch.setattr(triage, "READ_AHEAD", 7 * 1100)
-    files = _days(tmp_path)
-    prof = Profile("p", (Term("pruning"), Term("quantization", 2)))
-    one, two = (triage.rank_listings(files, [prof], top=0, jobs=jobs, shard_bytes=1) for jobs in (1, 2))
-    assert [record(s) for s in one.results] == [record(s) for s in two.results]
-    assert one.stats == two.stats and one.total == 60
-
-
-def test_a_first_shard_cut_by_calibration_is_scored_on_from_where_calibration_stopped(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The parent calibrates on the first shard's papers and a worker forked then scores that shard
-    on from there: here calibration takes 25 of the first file's 40 papers, so the rest is read
-    by the worker, with the later shards read ahead by the other."""
-    from papertriage import calibration, triage
-    from papertriage.exports.json_export import record
-
-    monkeypatch.setattr(calibration, "SAMPLE", 25)
-    files = _days(tmp_path)
-    prof = Profile("p", (Term("pruning"), Term("quantization", 2)))
-    forked: list[int] = []
-    fork_with = triage._Workers.fork_with
-
-    def watched(self, profiles, index, read):  # type: ignore[no-untyped-def]
-        forked.append(len(read.papers) * (-1 if read.whole else 1))
-        fork_with(self, profiles, index, read)
-
-    monkeypatch.setattr(triage._Workers, "fork_with", watched)
-    one, two = (triage.rank_listings(files, [prof], top=0, jobs=jobs, shard_bytes=1) for jobs in (1, 2))
-    assert [record(s) for s in one.results] == [record(s) for s in two.results]
-    assert one.stats == two.stats and one.total == 60
-    assert one.profiles == two.profiles and [t.rarity for t in two.profiles[0].terms] != [1.0, 1.0]
-    assert forked == [26]  # the 26th paper told calibration it had 25: the worker scores it too
-
-
-def test_a_single_file_is_read_once_and_ranks_as_with_its_profile_calibrated_apart(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """One process, one file: calibration stops inside it (25 of 40 papers) and the ranking goes on
-    from there instead of reading the file again; the result is that of the calibrated profile."""
-    from papertriage import calibration, sources, triage
-    from papertriage.exports.json_export import record
-
-    monkeypatch.setattr(calibration, "SAMPLE", 25)
-    day = _days(tmp_path, days=1)
+    files = _days(tmp_path, days=3)
     prof = [Profile("p", (Term("pruning"), Term("quantization", 2)))]
-    opened: list[str] = []
-    real_open = sources.open_listing
-    monkeypatch.setattr(sources, "open_listing", lambda name, warn: opened.append(name) or real_open(name, warn))
-    ranked = triage.rank_listings(day, prof, top=0)
-    assert opened == day
-    apart = triage.rank_listings(day, triage.calibrated(prof, day), top=0, plain=True)
-    assert ranked.profiles == apart.profiles and ranked.stats == apart.stats and ranked.total == 40
-    assert [record(s) for s in ranked.results] == [record(s) for s in apart.results]
+    one, two = (triage.rank_listings(files, prof, top=0, jobs=jobs, shard_bytes=1, sample=40) for jobs in (1, 2))
+    assert [record(s) for s in one.results] == [record(s) for s in two.results] and one.stats == two.stats
 
 
-def test_with_another_thread_running_workers_are_all_started_before_calibration(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A process with threads does not fork later (their locks would stay taken in the child)."""
+def test_with_another_thread_running_workers_rank_as_one_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A process with threads does not fork (their locks could stay taken in the child): it spawns."""
     import threading
 
     from papertriage import triage
@@ -235,7 +218,6 @@ def test_with_another_thread_running_workers_are_all_started_before_calibration(
     waiting = threading.Thread(target=stop.wait)
     waiting.start()
     try:
-        assert not triage._Workers.can_fork_later()
         two = triage.rank_listings(files, [prof], top=0, jobs=2, shard_bytes=1)
     finally:
         stop.set()
@@ -273,21 +255,27 @@ def test_a_bad_file_read_ahead_by_a_worker_fails_as_in_one_process(tmp_path: Pat
     assert errors[0] == errors[1] and "day3.jsonl" in errors[0]
 
 
-@pytest.mark.parametrize(("where", "plain"), [("_score_shard", True), ("_score_shard", False), ("_read_ahead", False)])
-def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path, monkeypatch, where, plain) -> None:  # type: ignore[no-untyped-def]
-    """Dying while scoring (the worker forked after calibration too), or while reading ahead before
-    the parent has sent the profiles."""
-    import os
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A worker killed (here while it waits on a pipe nobody writes to) ends the run with one clear
+    error, and the other workers are stopped."""
+    import multiprocessing
+    import signal
 
     from papertriage import triage
 
-    def die(*args: object) -> None:
-        os._exit(3)
+    fifo = tmp_path / "waits.jsonl"
+    os.mkfifo(fifo)
 
-    monkeypatch.setattr(triage, where, die)
+    def kill_workers(done: int, total: int) -> None:
+        if done == 0:
+            for child in multiprocessing.active_children():
+                os.kill(child.pid or 0, signal.SIGKILL)
+
     with pytest.raises(RuntimeError, match="worker process stopped"):
-        triage.rank_listings(_days(tmp_path), [Profile("p", (Term("pruning"),))], jobs=2, shard_bytes=1,
-                             plain=plain)
+        triage.rank_listings([*_days(tmp_path, days=2), str(fifo)], [Profile("p", (Term("pruning"),))], jobs=2,
+                             shard_bytes=1, plain=True, progress=kill_workers)
+    assert multiprocessing.active_children() == []
 
 
 SPEED_LIKE = Profile("p", (Term("large language model", aliases=("LLM",)), Term("mixture of experts", 2, ("MoE",)),
@@ -434,3 +422,26 @@ def test_files_calibration_read_are_not_read_again_yet_report_as_if_they_were(tm
     assert one.stats == two.stats and one.stats["skipped"] == 3 and one.stats["files_skipped"] == 1
     assert one_warnings == two_warnings and len(one_warnings) == 4
     assert one_opened == 4  # each file once: calibration's reading served the shards
+
+
+def test_since_counts_papers_not_records_across_shards(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An old paper listed in two files is one paper left out; a paper with an old record and a
+    new one is kept (its new record is ranked); the same with one process or two."""
+    import json
+
+    from papertriage.triage import rank_listings
+
+    def day(name: str, rows: list[tuple[str, str]]) -> str:
+        path = tmp_path / name
+        path.write_text("\n".join(json.dumps({"id": i, "title": f"Pruning paper {i}", "published": d})
+                                  for i, d in rows), encoding="utf-8")
+        return str(path)
+
+    files = [day("a.jsonl", [("2501.00001", "2025-01-05"), ("2501.00002", "2025-01-05"), ("2502.00003", "2025-02-07")]),
+             day("b.jsonl", [("2501.00001", "2025-01-05"), ("2501.00002", "2025-02-09"), ("2502.00004", "2025-02-08")])]
+    for jobs in (1, 2):
+        result = rank_listings(files, [Profile("p", (Term("pruning"),))], top=0, jobs=jobs, shard_bytes=1,
+                               since="2025-02-01")
+        assert sorted(s.paper.id for s in result.results) == ["arxiv:2501.00002", "arxiv:2502.00003",
+                                                              "arxiv:2502.00004"]
+        assert result.stats["before_since"] == 1 and result.stats["unique"] == 4

@@ -28,9 +28,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
-from papertriage.matching import compile_pattern, stem, words
+from papertriage.matching import FieldHit, compile_pattern, stem, words
 from papertriage.models import Paper, Profile, Term
 from papertriage.scoring import STOPWORDS, Scorer
 
@@ -79,17 +79,43 @@ GENERIC = frozenset("""
 the top papers of any listing (`novel`, `superior`, `studies`) and tell nothing of the topic."""
 
 
-def calibrate(profiles: list[Profile], sample: Sequence[Paper]) -> list[Profile]:
-    """The profiles with each term's rarity in the sample and the related words learned from it."""
+Hits = list[dict[str, dict[int, FieldHit]]]
+Scan = Callable[[list[tuple[int, int]], bool], Iterable[tuple[Hits, list[set[bytes]] | None]]]
+"""Scans slices (start, end) of the sample, in order, with or without the words (see scan_sample)."""
+
+
+def scan_sample(scorer: Scorer, papers: Sequence[Paper], learn: bool) -> tuple[Hits, list[set[bytes]] | None]:
+    """The hits of the uncalibrated profiles in some sample papers, and (learn) each paper's words."""
+    words_of: list[set[bytes]] | None = [] if learn else None
+    return scorer.field_hits_many(list(papers), words_of, positions=False), words_of
+
+
+def _scanned(scorer: Scorer, sample: list[Paper], learn: bool, scan: Scan | None
+             ) -> tuple[Hits, list[set[bytes]] | None]:
+    """scan_sample of the whole sample, slice by slice (by scan, when given)."""
+    slices = [(start, min(len(sample), start + 256)) for start in range(0, len(sample), 256)]
+    scanned = scan(slices, learn) if scan else (scan_sample(scorer, sample[a:b], learn) for a, b in slices)
+    hits: Hits = []
+    words_of: list[set[bytes]] | None = [] if learn else None
+    for some_hits, some_words in scanned:
+        hits.extend(some_hits)
+        if words_of is not None and some_words is not None:
+            words_of.extend(some_words)
+    return hits, words_of
+
+
+def calibrate(profiles: list[Profile], sample: Sequence[Paper], scan: Scan | None = None) -> list[Profile]:
+    """The profiles with each term's rarity in the sample and the related words learned from it.
+
+    scan: how the sample is scanned, slice by slice (in other processes, say); by default here."""
     sample = list(sample[:SAMPLE])
     if not sample:
         return profiles
     scorer = Scorer(profiles)
     n = len(sample)
     # the related words come from titles and abstracts: the words of the scan, when it reads just those
-    words_of: list[set[bytes]] | None = [] if n >= LEARN_FROM and scorer.fields == ["abstract", "title"] else None
-    hits = [h for start in range(0, n, 256)
-            for h in scorer.field_hits_many(sample[start:start + 256], words_of, positions=False)]
+    learn = n >= LEARN_FROM and scorer.fields == ["abstract", "title"]
+    hits, words_of = _scanned(scorer, sample, learn, scan)
     rare: list[Profile] = []
     found_in: list[list[frozenset[int]]] = []
     """Per profile, per sample paper: the terms it matches (whole or by one of their words)."""
