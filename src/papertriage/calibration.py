@@ -80,28 +80,13 @@ the top papers of any listing (`novel`, `superior`, `studies`) and tell nothing 
 
 
 Hits = list[dict[str, dict[int, FieldHit]]]
-Scan = Callable[[list[tuple[int, int]], bool], Iterable[tuple[Hits, list[set[bytes]] | None]]]
-"""Scans slices (start, end) of the sample, in order, with or without the words (see scan_sample)."""
+Scan = Callable[[list[tuple[int, int]]], Iterable[Hits]]
+"""Scans slices (start, end) of the sample, in order (see scan_sample)."""
 
 
-def scan_sample(scorer: Scorer, papers: Sequence[Paper], learn: bool) -> tuple[Hits, list[set[bytes]] | None]:
-    """The hits of the uncalibrated profiles in some sample papers, and (learn) each paper's words."""
-    words_of: list[set[bytes]] | None = [] if learn else None
-    return scorer.field_hits_many(list(papers), words_of, positions=False), words_of
-
-
-def _scanned(scorer: Scorer, sample: list[Paper], learn: bool, scan: Scan | None
-             ) -> tuple[Hits, list[set[bytes]] | None]:
-    """scan_sample of the whole sample, slice by slice (by scan, when given)."""
-    slices = [(start, min(len(sample), start + 256)) for start in range(0, len(sample), 256)]
-    scanned = scan(slices, learn) if scan else (scan_sample(scorer, sample[a:b], learn) for a, b in slices)
-    hits: Hits = []
-    words_of: list[set[bytes]] | None = [] if learn else None
-    for some_hits, some_words in scanned:
-        hits.extend(some_hits)
-        if words_of is not None and some_words is not None:
-            words_of.extend(some_words)
-    return hits, words_of
+def scan_sample(scorer: Scorer, papers: Sequence[Paper]) -> Hits:
+    """The hits of the uncalibrated profiles in some sample papers."""
+    return scorer.field_hits_many(list(papers), positions=False)
 
 
 def calibrate(profiles: list[Profile], sample: Sequence[Paper], scan: Scan | None = None) -> list[Profile]:
@@ -113,9 +98,12 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper], scan: Scan | Non
         return profiles
     scorer = Scorer(profiles)
     n = len(sample)
-    # the related words come from titles and abstracts: the words of the scan, when it reads just those
-    learn = n >= LEARN_FROM and scorer.fields == ["abstract", "title"]
-    hits, words_of = _scanned(scorer, sample, learn, scan)
+    slices = [(start, min(n, start + 256)) for start in range(0, n, 256)]
+    scanned = scan(slices) if scan else (scan_sample(scorer, sample[a:b]) for a, b in slices)
+    # the words of the sample, while the scan runs (when in other processes): shipping the words the
+    # scan meets back from them costs more (the crawl's sample: 0.3 s to pickle and unpickle, 0.19 s here)
+    vocab = _Vocabulary([_paper_words(p) for p in sample], scorer.matcher.stem_of) if n >= LEARN_FROM else None
+    hits = [h for some in scanned for h in some]
     rare: list[Profile] = []
     found_in: list[list[frozenset[int]]] = []
     """Per profile, per sample paper: the terms it matches (whole or by one of their words)."""
@@ -136,10 +124,6 @@ def calibrate(profiles: list[Profile], sample: Sequence[Paper], scan: Scan | Non
     rare_scorer = Scorer(rare)
     if rare_scorer.matcher.patterns != scorer.matcher.patterns:  # pragma: no cover - same terms, same patterns
         raise AssertionError("calibration changed the patterns")
-    vocab = None
-    if n >= LEARN_FROM:
-        vocab = _Vocabulary(words_of if words_of is not None else [_paper_words(p) for p in sample],
-                            scorer.matcher.stem_of)
     out = []
     for k, cp in enumerate(rare_scorer.compiled):
         scores = []

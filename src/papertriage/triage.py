@@ -189,11 +189,11 @@ def _score_shard(task: Task) -> _ShardResult:
         return scoring.result()
 
 
-def _scan_sample(task: tuple[list[Profile], int, int, bool]) -> tuple[Hits, list[set[bytes]] | None]:
+def _scan_sample(task: tuple[list[Profile], int, int]) -> Hits:
     """A slice of calibration's scan of the sample (see calibration.calibrate)."""
-    profiles, start, end, learn = task
+    profiles, start, end = task
     with _gc_paused():
-        return scan_sample(_scorer_for(profiles), _RUN[0].sample[start:end], learn)
+        return scan_sample(_scorer_for(profiles), _RUN[0].sample[start:end])
 
 
 class _ShardScoring:
@@ -418,20 +418,23 @@ def _shard_map(run: _Run, jobs: int) -> Iterator[Mapped]:
             workers.extend(getattr(pool, "_processes", {}).values())
         return results
 
+    def stop() -> None:
+        """The shards left are not waited for: the workers are stopped (they hold nothing to keep)."""
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.terminate()
+            process.join()
+
     try:
         yield mapped
     except BrokenProcessPool:
+        stop()
         raise RuntimeError("a worker process stopped before its shard was done (out of memory?); "
                            "run again with --jobs 1") from None
-    except BaseException:  # an error in a shard, or Ctrl-C: the shards left are not waited for
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:  # an error in a shard, or Ctrl-C
+        stop()
         raise
-    finally:
-        for process in workers:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-        pool.shutdown()
+    pool.shutdown()  # every task is done: the workers end on their own (a terminated one could hold a queue's lock)
 
 
 def _merged(results: Iterable[_ShardResult], inputs: list[str], run: _Run, profiles: list[Profile],
@@ -516,7 +519,7 @@ def _calibrated(profiles: list[Profile], run: _Run, mapped: Mapped) -> list[Prof
     from papertriage.calibration import calibrate
 
     return calibrate(profiles, run.sample,
-                     lambda slices, learn: mapped(_scan_sample, [(profiles, a, b, learn) for a, b in slices]))
+                     lambda slices: mapped(_scan_sample, [(profiles, a, b) for a, b in slices]))
 
 
 def parse_listings(inputs: list[str], *, fmt: str | None = None, dedupe: bool = True,
