@@ -445,3 +445,28 @@ def test_since_counts_papers_not_records_across_shards(tmp_path) -> None:  # typ
         assert sorted(s.paper.id for s in result.results) == ["arxiv:2501.00002", "arxiv:2502.00003",
                                                               "arxiv:2502.00004"]
         assert result.stats["before_since"] == 1 and result.stats["unique"] == 4
+
+
+def test_a_large_line_file_is_cut_into_pieces_that_rank_as_the_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A JSON Lines file over SHARD_BYTES is cut into pieces, shards of their own; its papers
+    rank as from one shard, a paper listed at the start and at the end merged once."""
+    import json
+
+    from papertriage import triage
+    from papertriage.exports.json_export import record
+
+    path = tmp_path / "big.jsonl"
+    filler = "a study of routing " * 120
+    rows = [{"id": f"2501.{n:05d}", "title": f"Paper {n} on {'pruning' if n % 7 == 0 else 'speech'}",
+             "summary": filler + ("with quantization" if n % 5 == 0 else "")} for n in range(2200)]
+    rows.append({**rows[0], "summary": rows[0]["summary"] + " and more pruning"})  # a later, fuller record
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert path.stat().st_size > triage.SHARD_BYTES
+    plan = triage.plan_shards([str(path)], shard_bytes=1)
+    assert len(plan) == 2 and all(isinstance(item, triage.Piece) for shard in plan for item in shard)
+    prof = [Profile("p", (Term("pruning"), Term("quantization", 2)))]
+    whole = triage.rank_listings([str(path)], prof, top=0, jobs=1, shard_bytes=2**30, plain=True)
+    for jobs in (1, 2):
+        cut = triage.rank_listings([str(path)], prof, top=0, jobs=jobs, shard_bytes=1, plain=True)
+        assert [record(s) for s in cut.results] == [record(s) for s in whole.results]
+        assert cut.stats == whole.stats and cut.total == 2200 and cut.stats["merged"] == 1

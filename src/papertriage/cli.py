@@ -200,16 +200,17 @@ def progress_reporter(listings: List[str], calibrating: bool) -> Iterator[Callab
     if not sys.stderr.isatty() or os.environ.get("PAPERTRIAGE_NO_PROGRESS"):
         yield None
         return
-    from papertriage.sources import expand_with_origin
-    from papertriage.triage import plan_shards
+    from papertriage.sources import Piece, expand_with_origin
+    from papertriage.triage import input_bytes, plan_shards
 
     try:
         plan = plan_shards([f for f, _ in expand_with_origin(listings)])
     except (OSError, PapertriageError):  # the run itself reports it
         yield None
         return
-    sizes = [sum(Path(f).stat().st_size for f in shard if f != "-" and Path(f).is_file()) for shard in plan]
-    files, total = sum(map(len, plan)), sum(sizes)
+    sizes = [sum(map(input_bytes, shard)) for shard in plan]
+    in_files = [sum(1 for item in shard if not isinstance(item, Piece) or item.start == 0) for shard in plan]
+    files, total = sum(in_files), sum(sizes)
     megabytes = f"{total / 1e6:.1f} MB" if total < 10e6 else f"{total / 1e6:.0f} MB"
     sys.stderr.write(f"reading {files} file{'s' if files != 1 else ''} ({megabytes})"
                      + ("; calibrating the profiles on the first papers" if calibrating else "") + "…")
@@ -229,7 +230,7 @@ def progress_reporter(listings: List[str], calibrating: bool) -> Iterator[Callab
             bar.extend([progress, progress.add_task("ranking", total=max(1, total), files=0, mb="0")])
         exact = shards == len(plan)  # the plan rank_listings made: shards map to files and bytes
         read = sum(sizes[:done]) if exact else total * done // max(1, shards)
-        bar[0].update(bar[1], completed=read, files=sum(map(len, plan[:done])) if exact else "?",
+        bar[0].update(bar[1], completed=read, files=sum(in_files[:done]) if exact else "?",
                       mb=f"{read / 1e6:.1f}" if total < 10e6 else f"{read / 1e6:.0f}")
 
     try:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from papertriage.errors import InputError
 from papertriage.identity import Deduplicator as Deduplicator  # where it lived: still importable from here
@@ -159,8 +158,7 @@ def read_papers(names: Iterable[str | Piece], *, fmt: str | None = None, warn: W
                 stats: dict[str, int] | None = None,
                 known_duplicate: Callable[[str, str, str], bool] | None = None,
                 seen_lines: set[str] | None = None,
-                lenient: frozenset[str] = frozenset(),
-                memo: dict[Any, FileRead] | None = None, remember: bool = False) -> Iterator[Paper]:
+                lenient: frozenset[str] = frozenset()) -> Iterator[Paper]:
     """Every paper of every input (a file name, a folder, `-`, or a Piece of a file), in input
     order, each input's format detected unless forced.
 
@@ -168,58 +166,22 @@ def read_papers(names: Iterable[str | Piece], *, fmt: str | None = None, warn: W
     stats["duplicates"], never silently); seen_lines, a set the caller keeps, lets them skip lines
     equal to one already read (see ParseContext). A file met by walking a directory (or named in lenient)
     that is not a listing is reported and skipped; a file named on its own is an error.
-    memo: a file found there (papers, warnings, stats) is given back from it, once, instead of being
-    read again; with remember, each file read to its end is kept there.
     """
     forced = source_named(fmt) if fmt else None
     stats = stats if stats is not None else {}
-    room = MEMO_PAPERS - sum(len(r.papers) for r in memo.values()) if remember and memo is not None else 0
     for name, walked in _inputs(names):
-        done = memo.pop(name, None) if memo is not None else None
-        if done is not None:
-            for message in done.warnings:
-                warn(message)
-            add_stats(stats, done.stats)
-            yield from done.papers
-            continue
-        read = FileRead([], [], {})
-
-        def warn_and_keep(message: str, keep: list[str] = read.warnings) -> None:
-            keep.append(message)
-            warn(message)
-
+        read: dict[str, int] = {}
         try:
             if walked and isinstance(name, str) and not os.path.isfile(name) and not os.path.isdir(name):
                 # a FIFO met in a folder would wait for a writer forever; a socket or device is no listing
                 raise InputError(f"{name}: is not a regular file (a FIFO, socket or device)")
-            for paper in _read_one(name, forced, warn_and_keep, read.stats, known_duplicate, seen_lines):
-                if len(read.papers) < room:
-                    read.papers.append(paper)
-                else:
-                    room = 0  # too many to keep: this file and the next are read again
-                yield paper
+            yield from _read_one(name, forced, warn, read, known_duplicate, seen_lines)
         except InputError as exc:
             if not (walked or name in lenient):
                 raise
-            warn_and_keep(f"{exc}; file skipped")
-            read.stats["files_skipped"] = read.stats.get("files_skipped", 0) + 1
-        add_stats(stats, read.stats)
-        if room and memo is not None:
-            memo[name] = read
-            room -= len(read.papers)
-
-
-MEMO_PAPERS = 10_000
-"""The most papers read_papers keeps in a memo."""
-
-
-@dataclass
-class FileRead:
-    """One file read to its end: its papers, the warnings it gave and what it added to the stats."""
-
-    papers: list[Paper]
-    warnings: list[str]
-    stats: dict[str, int]
+            warn(f"{exc}; file skipped")
+            read["files_skipped"] = read.get("files_skipped", 0) + 1
+        add_stats(stats, read)
 
 
 def add_stats(stats: dict[str, int], more: dict[str, int]) -> None:
