@@ -165,10 +165,10 @@ def _days(tmp_path: Path, days: int = 6, per_day: int = 40) -> list[str]:
     return files
 
 
-def test_a_shard_calibration_stops_in_is_read_once_and_ranks_as_with_one_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Calibration samples 25 papers: it stops inside the first file (40 records); that shard is
-    read to its end then, and scored from what was read (its bad entry is reported once), with one
-    process or two, as the profiles calibrated apart and used as written would rank."""
+def test_a_shard_calibration_stops_in_ranks_as_with_the_profiles_calibrated_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Calibration samples 25 papers: it stops inside the first file (40 records), which is read
+    again in its turn (its bad entry reported once), with one process or two, as the profiles
+    calibrated apart and used as written would rank."""
     from papertriage import triage
     from papertriage.calibration import calibrate
     from papertriage.exports.json_export import record

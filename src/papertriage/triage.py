@@ -509,27 +509,26 @@ SAMPLE_BYTES = 64 * 2**20
 
 
 def _read_sample(run: _Run, shards: list[list[Input]], sample: int) -> _Run:
-    """run with the first papers of the shards (see calibration) and the shards read for them,
-    whole (the one the sample ends in is read to its end), to be scored from what was read."""
+    """run with the first papers of the shards (see calibration) and the shards read whole for
+    them, to be scored from what was read; the shard the sample ends in is read again in its turn
+    (finishing it here would leave the other processes waiting, and could hold a whole large file)."""
     head: dict[int, _Read] = {}
-    reading: list[Iterator[Paper]] = []
     room = SAMPLE_BYTES
 
     def records() -> Iterator[Paper]:
         nonlocal room
         for index, files in enumerate(shards):
-            read = head[index] = _Read([], [], {})
-            reading[:] = [_read(files, run, read.warnings, read.stats)]
-            for paper in reading[0]:
-                read.papers.append(paper)
-                room -= read_cost(paper)
+            read = _Read([], [], {})
+            for paper in _read(files, run, read.warnings, read.stats):
+                if room > 0:
+                    read.papers.append(paper)
+                    room -= read_cost(paper)
                 yield paper
             if room <= 0:
                 return
+            head[index] = read
 
     first = first_papers(records(), sample, dedupe=run.dedupe)
-    if reading:  # the shard the sample ends in is read to its end
-        head[len(head) - 1].papers.extend(reading[0])
     return replace(run, head=head, sample=first)
 
 
