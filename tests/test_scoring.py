@@ -470,3 +470,62 @@ def test_a_large_line_file_is_cut_into_pieces_that_rank_as_the_whole(tmp_path) -
         cut = triage.rank_listings([str(path)], prof, top=0, jobs=jobs, shard_bytes=1, plain=True)
         assert [record(s) for s in cut.results] == [record(s) for s in whole.results]
         assert cut.stats == whole.stats and cut.total == 2200 and cut.stats["merged"] == 1
+
+
+def test_keys_of_a_papers_later_records_merge_across_shards(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A paper whose arXiv id comes only with its second record, in the first file, is the paper a
+    later file lists by that id under another title; with one shard or one a file, as the records
+    merged in one stream."""
+    import json
+
+    from papertriage.identity import merged_papers
+    from papertriage.sources import read_papers
+    from papertriage.triage import rank_listings
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps({"title": "Pruning at scale", "summary": "x"}) + "\n"
+                 + json.dumps({"title": "Pruning at scale", "id": "2501.00001"}) + "\n", encoding="utf-8")
+    b.write_text(json.dumps({"title": "Pruning at scale, revised", "id": "2501.00001v2"}) + "\n", encoding="utf-8")
+    files = [str(a), str(b)]
+    expected = len(list(merged_papers(read_papers(files))))
+    for shard_bytes in (1, 2**30):
+        result = rank_listings(files, [Profile("p", (Term("pruning"),))], top=0, shard_bytes=shard_bytes, plain=True)
+        assert result.total == expected == 1 and len(result.results) == 1
+
+
+def test_a_title_added_twice_in_a_shard_keeps_its_first_paper_across_a_flush() -> None:
+    """Two papers (different arXiv ids) share a title in one shard, and the recent keys move to a
+    sorted run between them: a later record with no id and that title joins the first paper."""
+    from papertriage.identity import PaperTable
+
+    table = PaperTable(recent=2)
+    first = table.add_groups([(("arxiv:1",), ("t:other",)), (("arxiv:2",), ("t:same",)), (("arxiv:3",), ("t:same",))])
+    assert first == [0, 1, 2]
+    assert table.add_groups([((), ("t:same",))]) == [1] and table.count == 3 and table.merged == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_the_sample_ends_in_is_read_once_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`rank <(zcat listing.gz)`: calibration stops inside the pipe (25 of 40 papers); a pipe
+    cannot be read twice, so the rest is read on from there and every paper is ranked."""
+    import threading
+
+    from papertriage.triage import rank_listings
+
+    (day,) = _days(tmp_path, days=1)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    text = Path(day).read_bytes()
+
+    def write() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(text)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        result = rank_listings([str(fifo)], [Profile("p", (Term("pruning"), Term("quantization")))], top=0,
+                               sample=25)
+    finally:
+        writer.join(timeout=5)
+    assert result.total == 40 and result.stats["files"] == 1

@@ -135,95 +135,14 @@ def first_papers(papers: Iterable[Paper], limit: int, *, dedupe: bool = True) ->
     return first
 
 
-PARTIAL_ONLY, HIDDEN, BEFORE_SINCE, DATED = 1, 2, 4, 8
+PARTIAL_ONLY, HIDDEN, BEFORE_SINCE, SINCE_KEPT = 1, 2, 4, 8
 """Flags PaperTable keeps of each paper: left out as partial_only (see Scored), left out as hidden,
 with a record left out by --since, with a record kept by it."""
+
+GroupKeys = tuple[tuple[str, ...], tuple[str, ...]]
+"""The keys of a paper's records in one shard: every id (arXiv id, DOI) and every title key they had."""
 _STRONG = 16
 """The paper has an arXiv id or DOI (see Deduplicator)."""
-
-
-class PaperTable:
-    """Deduplicator's rule across the shards of a run, for any number of papers: each shard's
-    groups (already merged within the shard) become papers of the run, and a byte of flags is kept
-    per paper.
-
-    Keys are kept as 64-bit hashes (Python's `hash` of the key, stable within this process), in
-    HashedKeys: about 16 bytes a key against some 150 for a dict of strings, so the 2.7M papers of
-    the arXiv snapshot fit in under 100 MB. Two keys with one hash would join two papers: with a
-    few million keys, a chance of about 1 in 10^6 per run.
-    """
-
-    def __init__(self, dedupe: bool = True) -> None:
-        self.dedupe = dedupe
-        self._ids = HashedKeys()
-        self._titles = HashedKeys()
-        self.flags = bytearray()
-        self.merged = 0
-
-    @property
-    def count(self) -> int:
-        return len(self.flags)
-
-    def add_groups(self, groups: list[tuple[tuple[str, ...], str | None]]) -> list[int]:
-        """The run's paper of each group of a shard, in order, as Deduplicator.add_keys would give.
-
-        Within a shard no two groups share an id, and two share a title only when both have ids
-        (Deduplicator merged the others): so the keys looked up before the shard is added give
-        the same answers as looking each up after the groups before it were added."""
-        if not self.dedupe:
-            start = len(self.flags)
-            self.flags.extend(bytes(len(groups)))
-            return list(range(start, start + len(groups)))
-        ids = [[hash(k) for k in keys] for keys, _ in groups]
-        titles = [hash(title) if title is not None else None for _, title in groups]
-        found_ids = iter(self._ids.find([k for keys in ids for k in keys]))
-        found_titles = iter(self._titles.find([t for t in titles if t is not None]))
-        mapping = []
-        for keys, title in zip(ids, titles, strict=True):
-            known = [next(found_ids) for _ in keys]
-            candidate = next(found_titles) if title is not None else -1
-            mapping.append(self._add(keys, known, title, candidate))
-        return mapping
-
-    def _add(self, keys: list[int], known: list[int], title: int | None, candidate: int) -> int:
-        group = next((g for g in known if g >= 0), -1)
-        if group < 0 and candidate >= 0 and (not keys or not self.flags[candidate] & _STRONG):
-            group = candidate
-        if group < 0:
-            group = len(self.flags)
-            self.flags.append(0)
-        else:
-            self.merged += 1
-        for key, g in zip(keys, known, strict=True):
-            if g < 0:
-                self._ids.add(key, group)
-        if keys:
-            self.flags[group] |= _STRONG
-        if title is not None and candidate < 0:
-            self._titles.add(title, group)
-        return group
-
-    def mark(self, mapping: list[int], indices: list[int], flag: int) -> None:
-        for index in indices:
-            self.flags[mapping[index]] |= flag
-
-    def mark_since(self, mapping: list[int], left_out: list[int]) -> None:
-        """Groups of a shard all of whose records --since left out, and (the others) with one kept."""
-        out = set(left_out)
-        for index, group in enumerate(mapping):
-            self.flags[group] |= BEFORE_SINCE if index in out else DATED
-
-    def flag(self, group: int, flag: int) -> None:
-        self.flags[group] |= flag
-
-    def unflag(self, group: int, flag: int) -> None:
-        self.flags[group] &= ~flag & 0xFF
-
-    def counted(self, flag: int, held: Iterable[int]) -> int:
-        """Papers with flag, none of a record kept by --since when that is the flag, and not in held."""
-        mask = flag | DATED if flag == BEFORE_SINCE else flag
-        table = bytes(1 if b & mask == flag else 0 for b in range(256))
-        return self.flags.translate(table).count(1) - sum(1 for g in held if self.flags[g] & mask == flag)
 
 
 class HashedKeys:
@@ -233,7 +152,8 @@ class HashedKeys:
     RECENT = 1 << 17
     """Keys held in the dict before they move to a sorted run (a dict entry costs ~100 bytes, a run's 16)."""
 
-    def __init__(self) -> None:
+    def __init__(self, recent: int = RECENT) -> None:
+        self.recent = recent
         self._recent: dict[int, int] = {}
         self._runs: list[tuple[Any, Any]] = []
 
@@ -253,9 +173,9 @@ class HashedKeys:
         return found
 
     def add(self, key: int, paper: int) -> None:
-        """Key first met in paper (the caller found it nowhere): kept unless the dict has it already."""
-        self._recent.setdefault(key, paper)
-        if len(self._recent) >= self.RECENT:
+        """Key first met in paper: the caller found it nowhere (a key is never added twice)."""
+        self._recent[key] = paper
+        if len(self._recent) >= self.recent:
             self._flush()
 
     def _flush(self) -> None:
@@ -272,3 +192,94 @@ class HashedKeys:
             runs.append((keys, papers))
         order = np.argsort(runs[-1][0], kind="stable")
         runs[-1] = (runs[-1][0][order], runs[-1][1][order])
+
+
+class PaperTable:
+    """Deduplicator's rule across the shards of a run, for any number of papers: each shard's
+    groups (already merged within the shard) become papers of the run, and a byte of flags is kept
+    per paper.
+
+    Keys are kept as 64-bit hashes (Python's `hash` of the key, stable within this process), in
+    HashedKeys: about 16 bytes a key against some 150 for a dict of strings, so the 2.7M papers of
+    the arXiv snapshot fit in under 100 MB. Two keys with one hash would join two papers: with a
+    few million keys, a chance of about 1 in 10^6 per run.
+    """
+
+    def __init__(self, dedupe: bool = True, recent: int = HashedKeys.RECENT) -> None:
+        self.dedupe = dedupe
+        self._ids = HashedKeys(recent)
+        self._titles = HashedKeys(recent)
+        self.flags = bytearray()
+        self.merged = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.flags)
+
+    def add_groups(self, groups: list[GroupKeys]) -> list[int]:
+        """The run's paper of each group of a shard (see GroupKeys), in order, as Deduplicator.add_keys
+        would give for records with those keys.
+
+        Within a shard no two groups share an id (Deduplicator merged them), so the ids looked up
+        before the shard is added give the answers looking each up in turn would; a title may
+        recur (two groups with different ids), so the titles this shard adds are looked up too."""
+        if not self.dedupe:
+            start = len(self.flags)
+            self.flags.extend(bytes(len(groups)))
+            return list(range(start, start + len(groups)))
+        ids = [[hash(k) for k in keys] for keys, _ in groups]
+        titles = [[hash(t) for t in ts] for _, ts in groups]
+        found_ids = iter(self._ids.find([k for keys in ids for k in keys]))
+        found_titles = iter(self._titles.find([t for ts in titles for t in ts]))
+        added: dict[int, int] = {}
+        """Title -> paper, for the titles this shard adds."""
+        mapping = []
+        for keys, ts in zip(ids, titles, strict=True):
+            known = [next(found_ids) for _ in keys]
+            found = [next(found_titles) for _ in ts]
+            candidates = [g if g >= 0 else added.get(t, -1) for t, g in zip(ts, found, strict=True)]
+            group = self._add(keys, known, candidates)
+            for t, candidate in zip(ts, candidates, strict=True):
+                if candidate < 0 and t not in added:
+                    self._titles.add(t, group)
+                    added[t] = group
+            mapping.append(group)
+        return mapping
+
+    def _add(self, keys: list[int], known: list[int], candidates: list[int]) -> int:
+        group = next((g for g in known if g >= 0), -1)
+        if group < 0:  # a title joins two records only when one has no id
+            group = next((c for c in candidates if c >= 0 and (not keys or not self.flags[c] & _STRONG)), -1)
+        if group < 0:
+            group = len(self.flags)
+            self.flags.append(0)
+        else:
+            self.merged += 1
+        for key, g in zip(keys, known, strict=True):
+            if g < 0:
+                self._ids.add(key, group)
+        if keys:
+            self.flags[group] |= _STRONG
+        return group
+
+    def mark(self, mapping: list[int], indices: list[int], flag: int) -> None:
+        for index in indices:
+            self.flags[mapping[index]] |= flag
+
+    def mark_since(self, mapping: list[int], left_out: list[int]) -> None:
+        """Groups of a shard all of whose records --since left out, and (the others) with one kept."""
+        out = set(left_out)
+        for index, group in enumerate(mapping):
+            self.flags[group] |= BEFORE_SINCE if index in out else SINCE_KEPT
+
+    def flag(self, group: int, flag: int) -> None:
+        self.flags[group] |= flag
+
+    def unflag(self, group: int, flag: int) -> None:
+        self.flags[group] &= ~flag & 0xFF
+
+    def counted(self, flag: int, held: Iterable[int]) -> int:
+        """Papers with flag, none of a record kept by --since when that is the flag, and not in held."""
+        mask = flag | SINCE_KEPT if flag == BEFORE_SINCE else flag
+        table = bytes(1 if b & mask == flag else 0 for b in range(256))
+        return self.flags.translate(table).count(1) - sum(1 for g in held if self.flags[g] & mask == flag)

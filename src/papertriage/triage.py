@@ -7,7 +7,6 @@ import os
 import signal
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
@@ -18,6 +17,7 @@ from papertriage.identity import (
     HIDDEN,
     PARTIAL_ONLY,
     Deduplicator,
+    GroupKeys,
     PaperTable,
     first_papers,
     merge,
@@ -101,8 +101,8 @@ class _Read:
 
 @dataclass
 class _ShardResult:
-    groups: list[tuple[tuple[str, ...], str | None]]
-    """Dedup keys of every paper group of the shard, in order."""
+    groups: list[GroupKeys]
+    """The keys of every paper group of the shard, in order."""
     held: list[tuple[int, Scored]]
     """(group index, scored) of the groups that may make the final ranking."""
     stats: dict[str, int]
@@ -220,7 +220,7 @@ class _ShardScoring:
         self.scored_text: dict[int, tuple[str, str]] = {}
         """Group -> the (title, abstract) it was scored with. The strings themselves, not a hash: equal
         texts are rare (duplicates), and hashing every abstract cost more than holding a shard's."""
-        self.groups: list[tuple[tuple[str, ...], str | None]] = []
+        self.groups: list[GroupKeys] = []
         self.dedup = Deduplicator() if run.dedupe else None
         self.limit = 4 * run.top + 256
         self.pending: list[tuple[int, Paper, tuple[str, str]]] = []
@@ -274,13 +274,20 @@ class _ShardScoring:
 
     def _group(self, paper: Paper) -> tuple[int, bool]:
         """The paper's group and whether it is new (every record is new without deduplication)."""
+        ids, title = Deduplicator.keys(paper)
+        titles = (title,) if title is not None else ()
         if self.dedup is None:
-            self.groups.append(Deduplicator.keys(paper))
+            self.groups.append((ids, titles))
             return len(self.groups) - 1, True
-        keys = self.dedup.keys(paper)
-        group, new = self.dedup.add_keys(*keys)
+        group, new = self.dedup.add_keys(ids, title)
         if new:
-            self.groups.append(keys)
+            self.groups.append((ids, titles))
+        else:  # the keys of every record count across shards, not only the first record's
+            known_ids, known_titles = self.groups[group]
+            more_ids = tuple(k for k in ids if k not in known_ids)
+            more_titles = tuple(t for t in titles if t not in known_titles)
+            if more_ids or more_titles:
+                self.groups[group] = (known_ids + more_ids, known_titles + more_titles)
         return group, new
 
     def score_pending(self) -> None:
@@ -323,15 +330,24 @@ def input_bytes(item: Input) -> int:
     return Path(item).stat().st_size if item != "-" and Path(item).is_file() else 0
 
 
+def _pieces(path: str, size: int) -> list[Input]:
+    """split_file's pieces, or the file whole when it cannot be read (reading it says why, in its turn)."""
+    try:
+        return list(split_file(path, size))
+    except InputError:
+        return [path]
+
+
 def plan_shards(files: list[str], shard_bytes: int = SHARD_BYTES) -> list[list[Input]]:
     """Consecutive files in groups of about the target size (total / MAX_SHARDS, at least shard_bytes
     and at most MAX_SHARD_BYTES), a plain file of one record a line over it cut into pieces (of at
-    least SHARD_BYTES): the same plan whatever the machine, and no shard holds too much."""
+    least SHARD_BYTES, whatever shard_bytes says): the same plan whatever the machine, and no shard
+    holds too much."""
     sizes = [input_bytes(f) for f in files]
     target = max(shard_bytes, min(sum(sizes) // MAX_SHARDS + 1, MAX_SHARD_BYTES))
     cut = max(target, SHARD_BYTES)
     items: list[Input] = [piece for f, n in zip(files, sizes, strict=True)
-                          for piece in (split_file(f, cut) if n > cut else [f])]
+                          for piece in (_pieces(f, cut) if n > cut else [f])]
     shards: list[list[Input]] = [[]]
     size = 0
     for item in items:
@@ -429,18 +445,17 @@ def _shard_map(run: _Run, jobs: int) -> Iterator[Mapped]:
     fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
                                initializer=_start, initargs=(run, True))
-    workers: list[BaseProcess] = []
 
     def mapped(fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[Any]:
         results = pool.map(fn, tasks)
-        if not workers:  # started by the first map; public only from Python 3.14 on
-            workers.extend(getattr(pool, "_processes", {}).values())
+        if fork:  # forked at the first submit, the workers have their copies (spawned ones may start later)
+            run.head.clear()
         return results
 
     def stop() -> None:
         """The shards left are not waited for: the workers are stopped (they hold nothing to keep)."""
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in workers:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public way before 3.14
             process.terminate()
             process.join()
 
@@ -448,8 +463,8 @@ def _shard_map(run: _Run, jobs: int) -> Iterator[Mapped]:
         yield mapped
     except BrokenProcessPool:
         stop()
-        raise RuntimeError("a worker process stopped before its shard was done (out of memory?); "
-                           "run again with --jobs 1") from None
+        raise RuntimeError("a worker process stopped before its shard was done (killed, or out of memory); "
+                           "run again, or with --jobs 1") from None
     except BaseException:  # an error in a shard, or Ctrl-C
         stop()
         raise
@@ -510,26 +525,40 @@ SAMPLE_BYTES = 64 * 2**20
 
 def _read_sample(run: _Run, shards: list[list[Input]], sample: int) -> _Run:
     """run with the first papers of the shards (see calibration) and the shards read whole for
-    them, to be scored from what was read; the shard the sample ends in is read again in its turn
-    (finishing it here would leave the other processes waiting, and could hold a whole large file)."""
+    them, to be scored from what was read. The shard the sample ends in is read again in its turn
+    (finishing it here would keep the other processes waiting, and could hold a whole large file),
+    unless it reads a pipe, which cannot be read twice: that shard is read to its end here. Once
+    the papers kept pass SAMPLE_BYTES (wide rows), the sample ends with the shard it is in."""
     head: dict[int, _Read] = {}
     room = SAMPLE_BYTES
+    last: list[tuple[int, _Read, Iterator[Paper]]] = []
 
     def records() -> Iterator[Paper]:
         nonlocal room
         for index, files in enumerate(shards):
             read = _Read([], [], {})
-            for paper in _read(files, run, read.warnings, read.stats):
-                if room > 0:
+            stream = _read(files, run, read.warnings, read.stats)
+            last[:] = [(index, read, stream)]
+            for paper in stream:
+                if room > 0 or not _rereadable(files):
                     read.papers.append(paper)
                     room -= read_cost(paper)
                 yield paper
+            head[index] = read
             if room <= 0:
                 return
-            head[index] = read
 
     first = first_papers(records(), sample, dedupe=run.dedupe)
+    if last and last[0][0] not in head and not _rereadable(shards[last[0][0]]):
+        index, read, stream = last[0]
+        read.papers.extend(stream)
+        head[index] = read
     return replace(run, head=head, sample=first)
+
+
+def _rereadable(files: list[Input]) -> bool:
+    """Whether a shard's inputs can be read a second time: not a named pipe (`-` is read once, then kept)."""
+    return all(isinstance(f, Piece) or f == "-" or os.path.isfile(f) for f in files)
 
 
 def _calibrated(profiles: list[Profile], run: _Run, mapped: Mapped) -> list[Profile]:
