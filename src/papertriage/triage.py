@@ -159,7 +159,7 @@ def _read(files: list[Input], run: _Run, warnings: list[str], stats: dict[str, i
     """The records of a shard's files, as read_papers gives them."""
     # a line equal to one read before is the same record: skipped, unless it may be a hidden paper's
     # (those are counted as hidden, not as duplicates)
-    seen_lines: set[str] | None = set() if run.dedupe and not run.hidden else None
+    seen_lines: set[int] | None = set() if run.dedupe and not run.hidden else None
     return read_papers(files, fmt=run.fmt, warn=warnings.append, stats=stats, known_duplicate=known_duplicate,
                        lenient=run.lenient, seen_lines=seen_lines)
 
@@ -188,6 +188,8 @@ def _score_shard(task: Task) -> _ShardResult:
     run = _RUN[0]
     with _gc_paused():
         read = run.head.pop(index, None)  # given up once scored
+        if run.head and index > max(run.head):
+            run.head.clear()  # given to other processes, whose shards come first
         scoring = _ShardScoring(run, profiles, read)
         papers = read.papers if read else _read(
             files, run, scoring.warnings, scoring.stats, scoring.known_duplicate if scoring.dedup else None)

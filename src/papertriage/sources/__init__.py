@@ -157,7 +157,7 @@ def _inputs(names: Iterable[str | Piece]) -> Iterator[tuple[str | Piece, bool]]:
 def read_papers(names: Iterable[str | Piece], *, fmt: str | None = None, warn: Warn = lambda m: None,
                 stats: dict[str, int] | None = None,
                 known_duplicate: Callable[[str, str, str], bool] | None = None,
-                seen_lines: set[str] | None = None,
+                seen_lines: set[int] | None = None,
                 lenient: frozenset[str] = frozenset()) -> Iterator[Paper]:
     """Every paper of every input (a file name, a folder, `-`, or a Piece of a file), in input
     order, each input's format detected unless forced.
@@ -191,7 +191,7 @@ def add_stats(stats: dict[str, int], more: dict[str, int]) -> None:
 
 def _read_one(name: str | Piece, forced: Source | None, warn: Warn, stats: dict[str, int],
               known_duplicate: Callable[[str, str, str], bool] | None,
-              seen_lines: set[str] | None = None) -> Iterator[Paper]:
+              seen_lines: set[int] | None = None) -> Iterator[Paper]:
     listing = open_listing(name, warn)
     source = forced or detect_source(listing)
     ctx = ParseContext(listing.name, warn, known_duplicate=known_duplicate, seen_lines=seen_lines)

@@ -28,9 +28,9 @@ class ParseContext:
     """(arXiv id, title, abstract) -> True when the caller already has this record and it can change
     nothing; bulk parsers then count it in `duplicates` instead of building it."""
     duplicates: int = 0
-    seen_lines: set[str] | None = None
-    """Lines of line-per-record listings already read into papers, when the caller merges
-    duplicates: an identical line is counted in `duplicates` without being parsed again."""
+    seen_lines: set[int] | None = None
+    """The hashes of the lines of line-per-record listings already read into papers, when the caller
+    merges duplicates: an identical line is counted in `duplicates` without being parsed again."""
 
     def skip(self, where: str, why: str) -> None:
         """Report one unreadable entry; it is counted, never dropped silently."""
