@@ -150,8 +150,9 @@ def _gc_paused() -> Iterator[None]:
 
 
 def read_cost(paper: Paper) -> int:
-    """About the bytes a paper held in memory takes: its text, its extra fields, and a kilobyte for the rest."""
-    return len(paper.title) + len(paper.abstract) + sum(len(str(v)) for v in paper.extra.values()) + 1024
+    """About the bytes a paper held in memory takes: its text, its extra fields (each a string and
+    a dict entry, some 80 bytes besides its text), and a kilobyte for the rest."""
+    return len(paper.title) + len(paper.abstract) + sum(len(str(v)) + 80 for v in paper.extra.values()) + 1024
 
 
 def _read(files: list[Input], run: _Run, warnings: list[str], stats: dict[str, int],
@@ -530,7 +531,7 @@ def _read_sample(run: _Run, shards: list[list[Input]], sample: int) -> _Run:
     them, to be scored from what was read. The shard the sample ends in is read again in its turn
     (finishing it here would keep the other processes waiting, and could hold a whole large file),
     unless it reads a pipe, which cannot be read twice: that shard is read to its end here. Once
-    the papers kept pass SAMPLE_BYTES (wide rows), the sample ends with the shard it is in."""
+    the papers read pass SAMPLE_BYTES (see read_cost: wide rows), the sample ends there."""
     head: dict[int, _Read] = {}
     room = SAMPLE_BYTES
     last: list[tuple[int, _Read, Iterator[Paper]]] = []
@@ -542,13 +543,12 @@ def _read_sample(run: _Run, shards: list[list[Input]], sample: int) -> _Run:
             stream = _read(files, run, read.warnings, read.stats)
             last[:] = [(index, read, stream)]
             for paper in stream:
-                if room > 0 or not _rereadable(files):
-                    read.papers.append(paper)
-                    room -= read_cost(paper)
+                read.papers.append(paper)
+                room -= read_cost(paper)
                 yield paper
+                if room <= 0 and _rereadable(files):
+                    return  # wide rows: the sample ends here, and this shard is read again in its turn
             head[index] = read
-            if room <= 0:
-                return
 
     first = first_papers(records(), sample, dedupe=run.dedupe)
     if last and last[0][0] not in head and not _rereadable(shards[last[0][0]]):
