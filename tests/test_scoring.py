@@ -275,6 +275,11 @@ def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path) -> N
     with pytest.raises(RuntimeError, match="worker process stopped"):
         triage.rank_listings([*_days(tmp_path, days=2), str(fifo)], [Profile("p", (Term("pruning"),))], jobs=2,
                              shard_bytes=1, plain=True, progress=kill_workers)
+    import time
+
+    deadline = time.monotonic() + 5  # the pool's own thread reaps what it started as it notices
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert multiprocessing.active_children() == []
 
 

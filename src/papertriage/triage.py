@@ -188,6 +188,7 @@ def _score_shard(task: Task) -> _ShardResult:
     index, files, profiles = task
     run = _RUN[0]
     with _gc_paused():
+        run.sample.clear()  # calibration is done
         read = run.head.pop(index, None)  # given up once scored
         if run.head and index > max(run.head):
             run.head.clear()  # given to other processes, whose shards come first
@@ -408,6 +409,7 @@ def rank_listings(inputs: list[str], profiles: list[Profile], *, fmt: str | None
         with _shard_map(run, min(jobs, len(shards))) as mapped:
             if not plain:
                 profiles = _calibrated(profiles, run, mapped)
+                run.sample.clear()  # scanned: no process needs it now (forked workers drop theirs, below)
             profiles = teach(profiles)
             results = mapped(_score_shard, [(i, files, profiles) for i, files in enumerate(shards)])
             if progress:
@@ -449,8 +451,12 @@ def _shard_map(run: _Run, jobs: int) -> Iterator[Mapped]:
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
                                initializer=_start, initargs=(run, True))
 
+    started: dict[int, Any] = {}
+    """The worker processes seen started (the pool forgets those that died)."""
+
     def mapped(fn: Callable[[Any], Any], tasks: list[Any]) -> Iterator[Any]:
         results = pool.map(fn, tasks)
+        started.update(getattr(pool, "_processes", None) or {})  # no public way before 3.14
         if fork:  # forked at the first submit, the workers have their copies (spawned ones may start later)
             run.head.clear()
         return results
@@ -458,7 +464,8 @@ def _shard_map(run: _Run, jobs: int) -> Iterator[Mapped]:
     def stop() -> None:
         """The shards left are not waited for: the workers are stopped (they hold nothing to keep)."""
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public way before 3.14
+        started.update(getattr(pool, "_processes", None) or {})
+        for process in started.values():
             process.terminate()
             process.join()
 
