@@ -201,3 +201,15 @@ def test_words_by_bytes_passes_are_the_words_of_the_folded_text(text: str) -> No
     assert words(text) == expected
     assert tokenise([text, "x"]) == [w.encode() for w in expected] + [b"\x00", b"x", b"\x00"]
 
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet=st.characters(blacklist_categories=())), st.text(alphabet=_TRICKY)))
+def test_every_word_is_placed_on_the_characters_it_was_folded_from(text: str) -> None:
+    # highlights and the shown matches place words by word_spans: one span per word of words(),
+    # in order, each over characters whose words hold that word
+    from papertriage.tokens import word_spans, words
+
+    found, spans = words(text), word_spans(text)
+    assert len(spans) == len(found)
+    assert spans == sorted(spans)
+    assert all(word in words(text[a:b]) for word, (a, b) in zip(found, spans, strict=True))

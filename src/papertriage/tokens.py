@@ -1,6 +1,6 @@
 """What a word is: text folded, split into words, each word placed in the text, and a title's key.
 
-The definition for matching, highlighting and the shown matches: a word is a run of letters and
+The one definition, for matching, highlighting and the shown matches: a word is a run of letters and
 digits (`WORD`) in the folded text (`fold`: case-folded, accents and soft hyphens gone), so
 hyphens, slashes, underscores and other signs part words. `words` gives them as str, `tokenise`
 as UTF-8 bytes for the matcher's scan, `word_spans` where each stands in the text; the C-speed
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from itertools import islice
 
 LETTER = r"[^\W_]"
 """A letter or digit (Unicode `\\w` less the underscore)."""
@@ -98,25 +100,26 @@ def _ascii_run_tokens(texts: list[str]) -> list[bytes]:
     return joined.encode("ascii").translate(_ASCII_WORDS_AND_BREAKS).split()
 
 
-_WRITTEN_WORD = re.compile(f"{LETTER}+(?:[{''.join(sorted(_INVISIBLE))}]+{LETTER}+)*")
-"""A written word: letters and digits, with any soft hyphens or joiners inside it (see _INVISIBLE)."""
+_fold_char = lru_cache(maxsize=4096)(fold)
+"""fold of one character: folding is character by character (NFKD only reorders the combining
+marks, which go), so the folded text is the folded characters joined."""
 
 
 def word_spans(text: str, limit: int | None = None) -> list[tuple[int, int]]:
-    """Per token of `words(text)`, its (start, end) in text; a written word that folds into several
-    tokens gives each of them its span. Stops once `limit` tokens are placed.
-
-    Where a sign outside a written word folds into letters (`25℃`: `c`) or an accent is written
-    apart from its letter, this gives fewer spans than `words` gives words, and the later words
-    are placed on the wrong span. Kept as it was by the refactor that made this module, whose
-    outputs must not change: placing every word (folding character by character) corrects the
-    shown words of 19 matches in the shared corpora, a change of output left to be decided."""
-    spans: list[tuple[int, int]] = []
-    for m in _WRITTEN_WORD.finditer(text):
-        parts = WORD.findall(fold(m.group(0))) if not m.group(0).isascii() else [m.group(0)]
-        spans.extend([m.span()] * max(1, len(parts)))
-        if limit is not None and len(spans) >= limit:
-            break
+    """Per word of `words(text)`, its (start, end) in text: from the first character folded into
+    it to the last, and the accents after it (`ﬁne` is one character folded into two letters;
+    `½` folds into two words, `1` and `2`, both placed on it). Stops once `limit` words are placed."""
+    if text.isascii():  # fold is lower(): the words stand where WORD finds them
+        return [m.span() for m in islice(WORD.finditer(text), limit)]
+    folded = [_fold_char(c) for c in text]
+    owner = [i for i, f in enumerate(folded) for _ in f]
+    """Per character of the folded text, the character of text it came from."""
+    spans = []
+    for m in islice(WORD.finditer("".join(folded)), limit):
+        end = owner[m.end() - 1] + 1
+        while end < len(text) and not folded[end]:  # a combining accent, a soft hyphen
+            end += 1
+        spans.append((owner[m.start()], end))
     return spans
 
 
