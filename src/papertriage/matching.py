@@ -379,21 +379,14 @@ class Matcher:
                     common[tokens[pos]] = kind
         return out
 
-    def _scan(self, texts: list[str], words_of: list[set[bytes]] | None) -> tuple[list[bytes], bytearray]:
+    def _scan(self, texts: list[str]) -> tuple[list[bytes], bytearray]:
         """The one scan: the words of the texts (each text followed by a break) and each word's
         Kind, new words learned first. Scores count its matched words (tally_fields); what is
         shown places them (scan_fields, occurrences).
-
-        words_of: where to add each text's distinct words (UTF-8, as `words` gives them).
         """
         tokens = tokenise(texts)
         # one C-speed pass: each known word's kind, NEW for a new word
         kinds = self._kinds_of(tokens)
-        if words_of is not None:
-            begin = 0
-            for end in map(_match_start, _BREAKS.finditer(kinds)):
-                words_of.append(set(tokens[begin:end]))
-                begin = end + 1
         if Kind.NEW in kinds:
             new = list(map(_match_start, _NEW.finditer(kinds)))
             self._learn({tokens[pos] for pos in new})
@@ -402,16 +395,15 @@ class Matcher:
                 kinds[pos] = known[tokens[pos]]
         return tokens, kinds
 
-    def tally_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
+    def tally_fields(self, texts: list[str]) -> list[dict[int, FieldHit]]:
         """Every pattern found in each text, with its best similarity and count (start and end are
         0): all that a score needs. Texts are scanned together, so callers pass the fields of many
         papers at once: the matched words are picked out at C speed (itertools.compress over their
         kinds) and counted per text, and Python visits only the anchors, where they stand.
 
         The fuzzy comparisons happen once per distinct word of the whole listing (see `_learn`).
-        words_of: where to add each text's distinct words (UTF-8, as `words` gives them).
         """
-        tokens, kinds = self._scan(texts, words_of)
+        tokens, kinds = self._scan(texts)
         outs: list[dict[int, FieldHit]] = []
         singles = self._singles
         counts: dict[bytes, int] = {}
@@ -444,10 +436,10 @@ class Matcher:
                             hit.add(sim, 1, 0, 0)
         return outs
 
-    def scan_fields(self, texts: list[str], words_of: list[set[bytes]] | None = None) -> list[dict[int, FieldHit]]:
+    def scan_fields(self, texts: list[str]) -> list[dict[int, FieldHit]]:
         """tally_fields with positions: each pattern's best occurrence (see `better`) as token
         indices in its text, which the words a match shows come from. For the papers shown."""
-        tokens, kinds = self._scan(texts, words_of)
+        tokens, kinds = self._scan(texts)
         outs: list[dict[int, FieldHit]] = [{} for _ in texts]
         for k, i, sim, start, end in self._occurrences(tokens, kinds):
             hit = outs[k].get(i)
@@ -468,7 +460,7 @@ class Matcher:
     def occurrences(self, text: str, wanted: set[int]) -> list[tuple[int, int, int]]:
         """Every place in text where one of the wanted patterns matches, as (pattern, first token,
         end token), in text order: what the shown matches highlight (scan_fields keeps only each one's best)."""
-        found = {(i, start, end) for _, i, _, start, end in self._occurrences(*self._scan([text], None)) if i in wanted}
+        found = {(i, start, end) for _, i, _, start, end in self._occurrences(*self._scan([text])) if i in wanted}
         return sorted(found, key=lambda f: (f[1], f[2], f[0]))
 
     def places(self, text: str, wanted: set[int]) -> list[tuple[int, int, int]]:

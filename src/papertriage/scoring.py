@@ -206,22 +206,17 @@ class Scorer:
     def field_hits(self, paper: Paper) -> dict[str, dict[int, FieldHit]]:
         return self.field_hits_many([paper])[0]
 
-    def field_hits_many(self, papers: list[Paper], words_of: list[set[bytes]] | None = None, *,
-                        positions: bool = True) -> list[dict[str, dict[int, FieldHit]]]:
+    def field_hits_many(self, papers: list[Paper], *, positions: bool = True) -> list[dict[str, dict[int, FieldHit]]]:
         """Per paper, the patterns found in each of its non-empty scored fields (one scan for all).
 
-        words_of: where to add each paper's distinct words in its scored fields (UTF-8).
         positions=False leaves out where each pattern was found (see Matcher.tally_fields): enough
         for a score, not for the words a match shows.
         """
         names = self.fields
         texts = [field_text(paper, name) for paper in papers for name in names]
         n = len(names)
-        field_words: list[set[bytes]] | None = [] if words_of is not None else None
         scan = self.matcher.scan_fields if positions else self.matcher.tally_fields
-        found = scan(texts, field_words)
-        if words_of is not None and field_words is not None:
-            words_of.extend(set().union(*field_words[j:j + n]) for j in range(0, len(texts), n))
+        found = scan(texts)
         return [{name: found[j + f] for f, name in enumerate(names) if texts[j + f]}
                 for j in range(0, len(texts), n)]
 
