@@ -49,6 +49,12 @@ def merge(kept: Paper, other: Paper) -> Paper:
     return replace(a, extra=extra, **filled)  # type: ignore[arg-type]
 
 
+def title_joins(has_id: bool, paper_has_id: bool) -> bool:
+    """Whether a record joins a paper by its title: only when one of them has no arXiv id or DOI
+    (two with different ids are different papers even when their titles agree)."""
+    return not (has_id and paper_has_id)
+
+
 class Deduplicator:
     """Groups records of one paper by canonical id, DOI or arXiv id, or normalised title, without holding papers.
 
@@ -83,7 +89,7 @@ class Deduplicator:
         group = next((self._ids[k] for k in ids if k in self._ids), None)
         if group is None and title is not None and title in self._titles:
             candidate = self._titles[title]
-            if not ids or candidate not in self._strong:
+            if title_joins(bool(ids), candidate in self._strong):
                 group = candidate
         new = group is None
         if group is None:
@@ -248,8 +254,8 @@ class PaperTable:
 
     def _add(self, keys: list[int], known: list[int], candidates: list[int]) -> int:
         group = next((g for g in known if g >= 0), -1)
-        if group < 0:  # a title joins two records only when one has no id
-            group = next((c for c in candidates if c >= 0 and (not keys or not self.flags[c] & _STRONG)), -1)
+        if group < 0:
+            group = next((c for c in candidates if c >= 0 and title_joins(bool(keys), bool(self.flags[c] & _STRONG))), -1)
         if group < 0:
             group = len(self.flags)
             self.flags.append(0)
